@@ -1,0 +1,143 @@
+"""The telephony provider: always the real twilio REST client.
+
+Without Twilio credentials the client is pointed at the local emulator through a custom
+`HttpClient` that only swaps the host of each request; the code path is the same.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import requests
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
+from twilio.rest import Client
+from urllib3.exceptions import NewConnectionError
+
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Twilio error codes that mean the number itself can't be called: retrying is pointless.
+# https://www.twilio.com/docs/api/errors (21211 invalid 'To', 21214 not reachable,
+# 21215/21216 geo permissions or blocked, 21217 invalid number, 13224/13225 invalid or blocked)
+REJECTED_NUMBER_CODES = frozenset({21211, 21214, 21215, 21216, 21217, 13224, 13225, 21610})
+
+
+class ProviderError(Exception):
+    """The provider did not place the call or message."""
+
+
+class ProviderRejected(ProviderError):
+    """The provider refused the request for good (for example an invalid number)."""
+
+
+class ProviderUnavailable(ProviderError):
+    """The request was not accepted (throttled, provider down, no connection): safe to retry."""
+
+
+class ProviderTimeout(ProviderError):
+    """The request went out but no answer came back: the call may or may not exist."""
+
+
+class EmulatorHttpClient(TwilioHttpClient):
+    """Sends every twilio request to the emulator's base URL instead of *.twilio.com."""
+
+    def __init__(self, base_url: str, timeout: float = 10.0) -> None:
+        super().__init__(timeout=timeout)
+        self.base = urlsplit(base_url.rstrip("/"))
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+        parts = urlsplit(url)
+        rewritten = urlunsplit(
+            (self.base.scheme, self.base.netloc, self.base.path + parts.path, parts.query, "")
+        )
+        return super().request(method, rewritten, *args, **kwargs)
+
+
+def make_client(settings: Settings, timeout: float = 10.0) -> Client:
+    if settings.uses_emulator:
+        return Client(
+            settings.account_sid,
+            settings.auth_token,
+            http_client=EmulatorHttpClient(settings.IRISLINE_EMULATOR_URL, timeout=timeout),
+        )
+    return Client(
+        settings.account_sid, settings.auth_token, http_client=TwilioHttpClient(timeout=timeout)
+    )
+
+
+def public_url(settings: Settings, path: str, **query: str) -> str:
+    base = settings.PUBLIC_BASE_URL or "http://127.0.0.1:5000"
+    url = base.rstrip("/") + path
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+class TwilioProvider:
+    """What the domain asks of telephony, done with the twilio client."""
+
+    def __init__(self, settings: Settings, client: Client | None = None) -> None:
+        self.settings = settings
+        self.client = client or make_client(settings)
+
+    def place_callback_call(self, *, to: str, reference: str, attempt_key: str) -> str:
+        """Dial a citizen back for ticket `reference`; returns the call SID."""
+        s = self.settings
+        return self._call(
+            lambda: (
+                self.client.calls.create(
+                    to=to,
+                    from_=s.TWILIO_PHONE_NUMBER,
+                    url=public_url(s, "/voice/callback/answer", ticket=reference),
+                    method="POST",
+                    status_callback=public_url(s, "/voice/status", attempt=attempt_key),
+                    status_callback_method="POST",
+                    status_callback_event=["initiated", "ringing", "answered", "completed"],
+                ).sid
+            )
+        )
+
+    def send_sms(self, *, to: str, body: str) -> str:
+        s = self.settings
+        return self._call(
+            lambda: self.client.messages.create(to=to, from_=s.TWILIO_PHONE_NUMBER, body=body).sid
+        )
+
+    @staticmethod
+    def _call(request: Any) -> str:
+        try:
+            sid = request()
+        except TwilioRestException as exc:
+            if exc.status == 429 or exc.status >= 500:
+                raise ProviderUnavailable(f"provider answered {exc.status}: {exc.msg}") from exc
+            if exc.code in REJECTED_NUMBER_CODES or exc.status in (400, 404):
+                raise ProviderRejected(
+                    f"provider rejected the request ({exc.code}): {exc.msg}"
+                ) from exc
+            raise ProviderUnavailable(f"provider answered {exc.status}: {exc.msg}") from exc
+        except requests.ConnectTimeout as exc:
+            raise ProviderUnavailable(f"provider unreachable: {exc}") from exc
+        except requests.ConnectionError as exc:
+            if _never_connected(exc):
+                raise ProviderUnavailable(f"provider unreachable: {exc}") from exc
+            # The connection broke after the request may have been sent.
+            raise ProviderTimeout(f"connection lost: {exc}") from exc
+        except requests.Timeout as exc:
+            raise ProviderTimeout(str(exc)) from exc
+        return str(sid)
+
+
+def _never_connected(exc: requests.ConnectionError) -> bool:
+    """True when the TCP connection was never made, so nothing can have been sent."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, NewConnectionError | ConnectionRefusedError):
+            return True
+        reason = getattr(cause, "reason", None)
+        cause = (
+            reason if isinstance(reason, BaseException) else cause.__cause__ or cause.__context__
+        )
+    return False
