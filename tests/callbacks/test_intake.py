@@ -14,7 +14,6 @@ from callbacks.states import InvalidTransition, Status
 from callbacks.windows import Window
 from irisline.db import Database
 from irisline.errors import InvalidInput
-from routing.numbers import InvalidNumber
 
 from .conftest import OPEN_NOW, bxl, make_request
 

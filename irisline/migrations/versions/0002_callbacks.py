@@ -87,9 +87,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_notifications_status"), ["status"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_notifications_ticket_id"), ["ticket_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_notifications_ticket_id"), ["ticket_id"], unique=False)
 
     op.create_table(
         "survey_responses",
@@ -110,9 +108,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("ticket_id", name=op.f("uq_survey_responses_ticket_id")),
     )
     with op.batch_alter_table("survey_responses", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_survey_responses_service"), ["service"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_survey_responses_service"), ["service"], unique=False)
 
 
 def downgrade() -> None:
