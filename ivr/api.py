@@ -67,8 +67,16 @@ def _iso(at: datetime | None) -> str | None:
 # --- input ----------------------------------------------------------------------------------
 
 
+def _json_body() -> Any:
+    """The request's JSON (whatever the content type), or None when it doesn't parse."""
+    try:
+        return request.get_json(force=True, silent=True)
+    except (RecursionError, ValueError):
+        return None
+
+
 def _json_object() -> dict[str, Any]:
-    body = request.get_json(silent=True)
+    body = _json_body()
     if not isinstance(body, dict):
         raise InvalidInput(
             "a JSON object is expected", fields={"body": "a JSON object is expected"}
@@ -236,7 +244,7 @@ def _own_ticket(session: Any, reference: str) -> Ticket:
     ticket = find_by_reference(session, reference)
     token = request.args.get("token") or request.headers.get("X-Callback-Token")
     if not token and request.method != "GET":
-        body = request.get_json(silent=True)
+        body = _json_body()
         if isinstance(body, dict) and isinstance(body.get("token"), str):
             token = body["token"]
     if not intake.check_token(ticket, token):
@@ -340,9 +348,7 @@ def agent_ticket(reference: str) -> Response:
 
 
 def _action(reference: str, run: Callable[[Any, Agent, dict[str, Any]], Ticket]) -> Response:
-    body = request.get_json(silent=True)
-    if body is None:
-        body = {}
+    body = _json_body() if request.get_data() else {}
     if not isinstance(body, dict):
         raise InvalidInput(
             "a JSON object is expected", fields={"body": "a JSON object is expected"}
