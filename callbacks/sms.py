@@ -7,7 +7,8 @@
 - anything else: a short help text.
 
 The reply is in the keyword's language, else the ticket's, else the caller's remembered
-language, else French. The webhook answers it as TwiML; no other SMS is sent for it.
+language, else the language of their last ticket, else French. The webhook answers it as
+TwiML; no other SMS is sent for it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from irisline.db import utcnow
@@ -24,6 +26,7 @@ from routing.callers import remembered_language
 from routing.numbers import InvalidNumber, NumberPolicy, normalise
 
 from . import intake, notifications, services, survey, texts
+from .models import Ticket
 from .tickets import CallbackRequest
 from .windows import PolicyProvider, default_policy
 
@@ -55,6 +58,17 @@ def _service_from(words: list[str]) -> str:
     return services.DEFAULT_SERVICE
 
 
+def _last_language(session: Session, phone: str | None) -> str | None:
+    if not phone:
+        return None
+    return session.scalars(
+        select(Ticket.language)
+        .where(Ticket.phone == phone)
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+        .limit(1)
+    ).first()
+
+
 def handle(
     session: Session,
     sender: str,
@@ -71,7 +85,11 @@ def handle(
     except InvalidNumber:
         phone = None
     words = _fold(body or "").replace(",", " ").replace(".", " ").split()
-    fallback = remembered_language(session, phone) or texts.DEFAULT_LANGUAGE
+    fallback = (
+        remembered_language(session, phone)
+        or _last_language(session, phone)
+        or texts.DEFAULT_LANGUAGE
+    )
     if words[:2] == ["CALL", "BACK"]:
         words = ["CALLBACK", *words[2:]]
     first = words[0] if words else ""
