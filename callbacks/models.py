@@ -1,14 +1,17 @@
 """Tables owned by the call-back domain.
 
-Personal data (the citizen's number, notes) lives in `tickets` and `attempts` only, so that
-retention and erasure have few, known places to act on.
+Personal data (the citizen's number, notes) lives in `tickets` (phone, note, preferred
+window), `attempts` (call SIDs) and `voicemails` only, so that retention and erasure have few,
+known places to act on. Events carry no personal data (reasons are written by the domain, not
+copied from notes); `notifications` hold the text sent but not the number (it is read from the
+ticket at send time); `survey_responses` and `agents` hold none.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from irisline.db import Base, UTCDateTime, utcnow
@@ -38,6 +41,19 @@ class Ticket(Base):
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # The fair-order key, kept by `callbacks.ordering.place` (original call time minus a
+    # bounded priority boost).
+    queue_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # The citizen's preferred window, if any (personal data).
+    preferred_start: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    preferred_end: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sla_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when the SLA deadline passed: the supervisors' flag.
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # SHA-256 of the self-service token given once to the requester (never the token).
+    token_hash: Mapped[str | None] = mapped_column(String(64))
+    claimed_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan"
@@ -112,3 +128,63 @@ class Voicemail(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     ticket: Mapped[Ticket | None] = relationship()
+
+
+class Agent(Base):
+    """An agent of the call-back queues: which services and languages they work, and the hash
+    of their API token (the token itself is shown once, at creation)."""
+
+    __tablename__ = "agents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Comma-separated ids, e.g. "housing,taxes" and "fr,nl".
+    services: Mapped[str] = mapped_column(Text)
+    languages: Mapped[str] = mapped_column(String(40))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def service_list(self) -> list[str]:
+        return [s for s in self.services.split(",") if s]
+
+    @property
+    def language_list(self) -> list[str]:
+        return [s for s in self.languages.split(",") if s]
+
+
+class Notification(Base):
+    """An SMS to a ticket's citizen: written in the same transaction as the change it reports
+    (an outbox), then sent by a `notify` job. Sent at most once."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(8))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    provider_sid: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    ticket: Mapped[Ticket] = relationship()
+
+
+class SurveyResponse(Base):
+    """One satisfaction score (1-5) after a completed call-back; no personal data."""
+
+    __tablename__ = "survey_responses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", ondelete="SET NULL"), unique=True
+    )
+    service: Mapped[str] = mapped_column(String(40), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    score: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -15,6 +15,7 @@ from irisline.errors import InvalidInput, NotFound
 from routing.numbers import normalise
 
 from .models import Ticket, TicketEvent
+from .ordering import place
 from .states import Status, check
 
 SOURCES = frozenset({"ivr", "queue-hangup", "voicemail", "missed-call", "web", "sms", "agent"})
@@ -86,6 +87,7 @@ def request_callback(
             call_sid=request.call_sid,
             note=request.note,
         )
+        place(ticket)
         try:
             with session.begin_nested():
                 session.add(ticket)
@@ -107,6 +109,7 @@ def request_callback(
         raise RuntimeError("could not allocate a unique ticket reference")
     existing.merge_count += 1
     existing.requested_at = min(existing.requested_at, requested_at)
+    place(existing)
     session.add(
         TicketEvent(
             ticket=existing,

@@ -123,3 +123,36 @@ def db_current() -> None:
     from .migrate import current
 
     click.echo(current(Database(Settings.load().DATABASE_URL)) or "empty")
+
+
+@main.group()
+def agent() -> None:
+    """Agents of the call-back queues and their API tokens."""
+
+
+@agent.command("create")
+@click.argument("name")
+@click.option("--services", required=True, help="comma-separated service ids, e.g. housing,taxes")
+@click.option("--languages", required=True, help="comma-separated languages, e.g. fr,nl")
+def agent_create(name: str, services: str, languages: str) -> None:
+    """Create an agent and print their API token (shown once; only a hash is stored)."""
+    from callbacks.agents import create_agent
+
+    from .db import Database
+    from .errors import DomainError
+
+    settings = Settings.load()
+    database = Database(settings.DATABASE_URL)
+    try:
+        with database.session() as session:
+            created, token = create_agent(session, name, services.split(","), languages.split(","))
+            click.echo(
+                f"agent {created.name} (id {created.id}): services {created.services}, "
+                f"languages {created.languages}",
+                err=True,
+            )
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    finally:
+        database.dispose()
+    click.echo(token)

@@ -28,8 +28,28 @@ class NotFound(DomainError):
 
 
 class InvalidInput(DomainError):
+    """Bad input. `field=` names the offending field, or `fields={name: message}` several; the
+    JSON answer always carries `fields`."""
+
     status = 422
     error_id = "invalid-input"
+
+    @property
+    def fields(self) -> dict[str, str]:
+        fields = self.details.get("fields")
+        if isinstance(fields, dict):
+            return {str(k): str(v) for k, v in fields.items()}
+        if "field" in self.details:
+            return {str(self.details["field"]): self.message}
+        return {}
+
+    def to_dict(self) -> dict[str, Any]:
+        body = super().to_dict()
+        body["fields"] = self.fields
+        body.get("details", {}).pop("fields", None)
+        if body.get("details") == {}:
+            del body["details"]
+        return body
 
 
 class Conflict(DomainError):

@@ -19,6 +19,13 @@ from urllib.parse import urlsplit
 # Twilio issues); it marks traffic meant for the local emulator.
 EMULATOR_ACCOUNT_SID = "AC" + "e" * 32
 
+INTEGER_SETTINGS = (
+    "IRISLINE_RATE_LIMIT_PER_NUMBER",
+    "IRISLINE_RATE_LIMIT_PER_ADDRESS",
+    "IRISLINE_RATE_LIMIT_WINDOW",
+    "IRISLINE_QUEUE_HANGUP_SECONDS",
+)
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -54,6 +61,11 @@ class Settings:
     IRISLINE_DEFAULT_REGION: str = "BE"
     IRISLINE_LOG_LEVEL: str = "INFO"
     IRISLINE_AUTO_MIGRATE: str = "auto"
+    IRISLINE_ALLOWED_COUNTRIES: str = "BE,NL,FR,DE,LU"
+    IRISLINE_RATE_LIMIT_PER_NUMBER: str = "5"
+    IRISLINE_RATE_LIMIT_PER_ADDRESS: str = "30"
+    IRISLINE_RATE_LIMIT_WINDOW: str = "3600"
+    IRISLINE_QUEUE_HANGUP_SECONDS: str = "60"
 
     @classmethod
     def load(
@@ -126,6 +138,10 @@ class Settings:
                 found.append(
                     f"PUBLIC_BASE_URL must be an absolute http(s) URL, not {self.PUBLIC_BASE_URL!r}"
                 )
+        for name in INTEGER_SETTINGS:
+            value = getattr(self, name).strip()
+            if not value.isdigit():
+                found.append(f"{name} must be a whole number, not {value!r}")
         for name in ("DATABASE_URL", "REDIS_URL"):
             if "://" not in getattr(self, name):
                 found.append(f"{name} must be a URL, not {getattr(self, name)!r}")
@@ -138,6 +154,9 @@ class Settings:
                 "PUBLIC_BASE_URL must be set outside debug: webhook signatures are checked on it"
             )
         return found
+
+    def integer(self, name: str) -> int:
+        return int(getattr(self, name).strip())
 
     def check(self) -> Settings:
         found = self.problems()

@@ -11,6 +11,7 @@ import logging
 from urllib.parse import urlencode
 
 from flask import Flask, Response, jsonify, request
+from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
@@ -45,18 +46,32 @@ def _is_voice() -> bool:
     return request.path.startswith("/voice/")
 
 
+def _is_sms() -> bool:
+    return request.path.startswith("/sms/")
+
+
+def sms_apology() -> Response:
+    """An empty TwiML answer: Twilio sends nothing back, and never sees a 5xx."""
+    return twiml(MessagingResponse())
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError) -> Response | tuple[Response, int]:
         if _is_voice():
             log.error("domain error in webhook %s: %s", request.path, exc.message)
             return apology()
+        if _is_sms():
+            log.error("domain error in webhook %s: %s", request.path, exc.message)
+            return sms_apology()
         return jsonify(exc.to_dict()), exc.status
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> HTTPException | Response | tuple[Response, int]:
         if _is_voice() and (exc.code or 500) >= 500:
             return apology()
+        if _is_sms() and (exc.code or 500) >= 500:
+            return sms_apology()
         if request.path.startswith("/api/"):
             body = {
                 "error": (exc.name or "error").lower().replace(" ", "-"),
@@ -70,6 +85,8 @@ def init_app(app: Flask) -> None:
         log.exception("internal error on %s %s", request.method, request.path)
         if _is_voice():
             return apology()
+        if _is_sms():
+            return sms_apology()
         if request.path.startswith("/api/"):
             return jsonify({"error": "internal-error", "message": "internal error"}), 500
         return Response("Internal error\n", status=500, mimetype="text/plain")

@@ -16,3 +16,24 @@ def dial_ticket(ticket_id: int) -> dict[str, object]:
         "call_sid": outcome.call_sid,
         "skipped": outcome.skipped,
     }
+
+
+def send_notification(notification_id: int) -> dict[str, object]:
+    """Send one call-back SMS (confirmation, missed call, survey...) through the provider."""
+    from typing import cast
+
+    from callbacks import notifications
+
+    rt = current()
+    sid = notifications.deliver(rt.db, cast(notifications.Messenger, rt.provider), notification_id)
+    return {"notification_id": notification_id, "sid": sid}
+
+
+def sweep_callbacks() -> dict[str, object]:
+    """Periodic: escalate tickets past their SLA, expire old ones, release abandoned claims."""
+    from callbacks import intake
+
+    rt = current()
+    with rt.db.session() as session:
+        result = intake.sweep(session)
+    return {"escalated": result.escalated, "expired": result.expired, "released": result.released}

@@ -35,3 +35,19 @@ def enqueue_dial(connection: Redis, ticket_id: int) -> bool:
         log.warning("could not enqueue dial for ticket %s: %s", ticket_id, exc)
         return False
     return True
+
+
+def enqueue_notifications(connection: Redis, notification_ids: list[int]) -> bool:
+    """Ask a worker to send call-back SMS (rows already committed in the outbox). False when
+    Redis is away: the rows stay pending for the reconciler (`notifications.pending_ids`)."""
+    try:
+        for notification_id in notification_ids:
+            queue(NOTIFY, connection).enqueue(
+                "workers.jobs.send_notification",
+                notification_id,
+                job_id=f"notify-{notification_id}",
+            )
+    except RedisError as exc:
+        log.warning("could not enqueue notifications %s: %s", notification_ids, exc)
+        return False
+    return True
