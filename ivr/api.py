@@ -4,8 +4,9 @@ Public (no account; rate-limited per number and per client address):
 
 - `GET /api/services`: every service with its names per language, open now, next opening;
 - `POST /api/callbacks` `{phone, service, language, preferred_window?, note?}` -> 201
-  `{reference, status, expected_window, token, ...}` (200 `{..., merged: true}` without a
-  token when the number already has an open ticket for that service);
+  `{reference, status, expected_window, token, merged: false, ...}`; when the number already
+  has an open ticket for that service, the request merges into it: 201 with the same reference,
+  `merged: true` and no token (a token would let anyone who knows a number cancel its request);
 - `GET /api/callbacks/<reference>` with the token (`?token=` or `X-Callback-Token`);
 - `POST /api/callbacks/<reference>/cancel` or `DELETE /api/callbacks/<reference>` with it.
 
@@ -234,8 +235,9 @@ def create_callback() -> Any:
         answer["token"] = submission.token
         answer["merged"] = False
         return jsonify(answer), 201
+    # Still 201, the documented answer to a request; `merged` says no new ticket was made.
     answer["merged"] = True
-    return jsonify(answer), 200
+    return jsonify(answer), 201
 
 
 def _own_ticket(session: Any, reference: str) -> Ticket:

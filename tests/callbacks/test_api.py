@@ -70,7 +70,7 @@ def test_create_status_cancel(api: Any, app: Any, redis_conn: Redis) -> None:
     assert by_header.get_json()["status"] == "scheduled"
 
     again = api.post("/api/callbacks", json={**BODY, "phone": "+32470123456"})
-    assert again.status_code == 200
+    assert again.status_code == 201
     assert again.get_json()["reference"] == ref and again.get_json()["merged"] is True
     assert "token" not in again.get_json()
 
