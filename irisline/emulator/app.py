@@ -307,7 +307,9 @@ def create_emulator_app(
             {
                 "emulator": "irisline Twilio emulator",
                 "at": now,
-                "calls": [c.to_json() | {"heard": c.heard} for c in store.calls.values()],
+                "calls": [
+                    c.to_json() | {"heard": c.heard, "said": c.said} for c in store.calls.values()
+                ],
                 "messages": [m.to_json() for m in store.messages.values()],
                 "recordings": [r.to_json() for r in store.recordings.values()],
                 "queues": [q.to_json() for q in store.queues.values()],

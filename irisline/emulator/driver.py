@@ -40,7 +40,7 @@ class Driver:
         self.transport = transport or HttpTransport(timeout)
         self.fates = fates or Fates()
 
-    def session(self, call: Call) -> CallSession:
+    def session(self, call: Call, listener: Any = None) -> CallSession:
         fate = self.fates.fate(call.to)
         return CallSession(
             self.transport,
@@ -54,6 +54,7 @@ class Driver:
             call=call,
             media_base=self.settings.IRISLINE_EMULATOR_URL,
             fates=self.fates,
+            listener=listener,
         )
 
     def set_status(self, call: Call, status: str) -> None:
@@ -78,7 +79,10 @@ class Driver:
 
     def run_outbound(self, call: Call) -> Outcome | None:
         """Ring, then answer (or not) as the number's fate says, play the TwiML, hang up."""
-        session = self.session(call)
+        return self.run_outbound_with(call, None)
+
+    def run_outbound_with(self, call: Call, listener: Any) -> Outcome | None:
+        session = self.session(call, listener)
         fate = self.fates.fate(call.to)
         outcome = None
         final = "completed"

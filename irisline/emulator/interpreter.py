@@ -321,6 +321,7 @@ class CallSession:
         self.outcome.events.append(event)
         if kind == "say":
             self.call.heard.append(text)
+            self.call.said.append({"text": text, "language": language})
             self.store.log("call.heard", sid=self.call.sid, text=text, language=language)
         if self.listener is not None:
             self.listener(event)

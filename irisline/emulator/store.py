@@ -44,6 +44,7 @@ class Call:
     answered_by: str | None = None
     machine_detection: str | None = None
     heard: list[str] = field(default_factory=list)
+    said: list[dict[str, str | None]] = field(default_factory=list)
     twiml: str | None = None
     queue_time: int = 0
     # Set by a REST update while the call runs: ("redirect", url, method) or ("hangup", status).
