@@ -352,7 +352,8 @@ class CallSession:
         loop = a.integer("loop", 13410, 1, minimum=0)
         digits = a.raw("digits")
         if verb.text:
-            self.emit("play", f"audio {urljoin(url, verb.text)}" + (f" x{loop}" if loop else ""))
+            times = "" if loop == 1 else (" (looped)" if loop == 0 else f" (x{loop})")
+            self.emit("play", f"audio{times} {urljoin(url, verb.text)}")
             self.clock += 5.0 * (loop or 10)
         if digits:
             self.emit("play", f"DTMF tones {digits}")
