@@ -101,9 +101,9 @@ def main() -> int:
             f"{report.latency_ms(90):>8.2f} {report.latency_ms(99):>8.2f}"
         )
 
-    print(
-        f"{'':<10} {'calls':>6} {'calls/s':>9} {'webhooks':>9} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8}"
-    )
+    heads = ("calls", "calls/s", "webhooks", "p50 ms", "p90 ms", "p99 ms")
+    widths = (6, 9, 9, 8, 8, 8)
+    print(f"{'':<10} " + " ".join(f"{h:>{w}}" for h, w in zip(heads, widths, strict=True)))
     print(row("baseline", base))
     print(row("ivr", ivr))
     print(
