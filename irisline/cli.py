@@ -236,7 +236,7 @@ def call(
             number,
             printer(),
             callback=callback,
-            callback_listener=printer("    "),
+            callback_listener=_headed(printer("    "), "  The call-back (what the citizen hears):"),
         )
     except SimulatorError as exc:
         raise click.ClickException(str(exc)) from None
@@ -250,6 +250,18 @@ def call(
         click.echo(f"Call-back: {report.callback_note}")
     if report.outcome.error is not None or report.outcome.ended_by == "emulator":
         sys.exit(1)
+
+
+def _headed(show: Any, header: str) -> Any:
+    shown = []
+
+    def listener(event: Any) -> None:
+        if not shown:
+            click.echo(header)
+            shown.append(True)
+        show(event)
+
+    return listener
 
 
 def _emulator_log(settings: Settings) -> str | None:
