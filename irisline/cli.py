@@ -253,7 +253,7 @@ def call(
 
 
 def _headed(show: Any, header: str) -> Any:
-    shown = []
+    shown: list[bool] = []
 
     def listener(event: Any) -> None:
         if not shown:
