@@ -85,7 +85,15 @@ def worker(queues: str, burst: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5050, show_default=True, type=int)
 @click.option("--log", "log_path", default=None, help="append a JSON line per event to this file")
-def emulator(host: str, port: int, log_path: str | None) -> None:
+@click.option(
+    "--fate",
+    "fates",
+    multiple=True,
+    help="PATTERN=FATE: numbers matching the regular expression are answered, busy, no-answer, "
+    "machine or failed (default: ...0002 busy, ...0003 no-answer, ...0004 machine, "
+    "...0005 failed, others answer)",
+)
+def emulator(host: str, port: int, log_path: str | None, fates: tuple[str, ...]) -> None:
     """Play Twilio locally: its REST API, and the webhooks it sends back."""
     from .emulator import Store, create_emulator_app
     from .serve import serve_app
@@ -93,9 +101,202 @@ def emulator(host: str, port: int, log_path: str | None) -> None:
     settings = load_settings()
     if not settings.uses_emulator:
         raise click.ClickException("Twilio credentials are configured: the emulator is not used")
+    from .emulator.fates import Fates
+
+    try:
+        rules = Fates.parse(fates)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--fate") from None
     logging.basicConfig(level=settings.IRISLINE_LOG_LEVEL)
-    app = create_emulator_app(settings, store=Store(log_path))
+    app = create_emulator_app(settings, store=Store(log_path), fates=rules)
     serve_app(app, host=host, port=port, workers=1, debug=True)
+
+
+def _call_settings(url: str | None, verbose: bool) -> Settings:
+    """The environment's settings; the instance's development secret when SECRET_KEY is unset
+    (as `irisline run` keeps it), so that signatures agree with a service it started."""
+    import os
+    from pathlib import Path
+
+    overrides: dict[str, Any] = {}
+    if not os.environ.get("SECRET_KEY"):
+        secret = Path(os.environ.get("IRISLINE_INSTANCE_DIR", "instance")) / "secret_key"
+        if secret.is_file():
+            overrides["SECRET_KEY"] = secret.read_text().strip()
+    if url is None:
+        # In-process: a development tool on the configured database (migrated if needed).
+        overrides["IRISLINE_DEBUG"] = True
+        overrides["IRISLINE_LOG_LEVEL"] = "DEBUG" if verbose else "ERROR"
+        if not os.environ.get("PUBLIC_BASE_URL"):
+            overrides["PUBLIC_BASE_URL"] = "http://127.0.0.1:5000"
+        return load_settings(**overrides)
+    # Against a running service this is a client: nothing here needs production settings.
+    try:
+        return Settings.load(overrides=overrides)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+class InputError(click.ClickException):
+    """Bad input to a command: one line, exit status 2."""
+
+    exit_code = 2
+
+
+def _caller_number(raw: str, region: str) -> str:
+    from routing.numbers import InvalidNumber, normalise
+
+    try:
+        number = normalise(raw, region)
+    except InvalidNumber:
+        number = None
+    if not number:
+        raise InputError(f"--from: {raw!r} is not a phone number")
+    return number
+
+
+@main.command()
+@click.option("--from", "from_", default="+32470123456", show_default=True, help="the caller")
+@click.option(
+    "--script",
+    default=None,
+    help='scripted input, one item per input moment: keys ("1", "12#", "*"), "-" or an empty '
+    'item for silence, "say:WORDS" for speech, "hangup"; e.g. "1,-,2"',
+)
+@click.option("--say", "says", multiple=True, help="speech, after the script's items (repeatable)")
+@click.option("--voicemail", default=None, help="a WAV file the caller leaves at the beep")
+@click.option("--url", default=None, help="a running service, e.g. http://127.0.0.1:5000")
+@click.option(
+    "--callback/--no-callback",
+    default=True,
+    show_default=True,
+    help="play the call-back a ticket leads to (in-process: dialled at once; --url: watched)",
+)
+@click.option("--patience", default=120.0, show_default=True, help="seconds waited in a queue")
+@click.option("--load", "load_calls", type=int, default=None, help="load mode: this many calls")
+@click.option("--rate", default=10.0, show_default=True, help="load mode: calls started a second")
+@click.option("--concurrency", default=8, show_default=True, help="load mode: calls at once")
+@click.option("--paths", default=None, help='load mode: "SCRIPT=WEIGHT;..." (default: a mix)')
+@click.option("--seed", type=int, default=None, help="load mode: random seed")
+@click.option("-v", "--verbose", is_flag=True, help="show the app's logs")
+def call(
+    from_: str,
+    script: str | None,
+    says: tuple[str, ...],
+    voicemail: str | None,
+    url: str | None,
+    callback: bool,
+    patience: float,
+    load_calls: int | None,
+    rate: float,
+    concurrency: int,
+    paths: str | None,
+    seed: int | None,
+    verbose: bool,
+) -> None:
+    """Call the IVR from the terminal: hear its prompts, press keys, speak, leave a message.
+
+    Without --script or --say the call is interactive. With them it is scripted and prints
+    the transcript. Runs the app in this process on the configured database, or calls a
+    running service with --url.
+    """
+    from .emulator.callers import ScriptedCaller, ScriptError, parse_script, read_wav
+    from .simulator.session import Simulator, SimulatorError
+    from .simulator.terminal import TerminalCaller, printer
+
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.ERROR)
+    settings = _call_settings(url, verbose)
+    number = _caller_number(from_, settings.IRISLINE_DEFAULT_REGION)
+    try:
+        steps = parse_script(script, says)
+        audio = read_wav(voicemail) if voicemail else None
+    except ScriptError as exc:
+        raise InputError(str(exc)) from None
+    try:
+        simulator = Simulator(settings, url, log_path=_emulator_log(settings))
+    except SimulatorError as exc:
+        raise click.ClickException(str(exc)) from None
+    except Exception as exc:  # database or app start-up: one line, no traceback
+        raise click.ClickException(f"cannot start the app in-process: {exc}") from None
+    try:
+        simulator.check_reachable()
+        if load_calls is not None:
+            _load(simulator, load_calls, rate, concurrency, paths, seed)
+            return
+        scripted = script is not None or bool(says)
+        caller = (
+            ScriptedCaller(steps, voicemail=audio, patience=patience)
+            if scripted
+            else TerminalCaller(voicemail=audio)
+        )
+        where = url or "the app in this process"
+        click.echo(f"Calling {simulator.start_url} ({where}) from {number}")
+        report = simulator.call(
+            caller,
+            number,
+            printer(),
+            callback=callback,
+            callback_listener=_headed(printer("    "), "  The call-back (what the citizen hears):"),
+        )
+    except SimulatorError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        simulator.close()
+    for note in report.notes:
+        if "403" in note:
+            click.echo(f"irisline call: {note}", err=True)
+    click.echo(f"Ended: {report.summary()}")
+    if report.callback_note:
+        click.echo(f"Call-back: {report.callback_note}")
+    if report.outcome.error is not None or report.outcome.ended_by == "emulator":
+        sys.exit(1)
+
+
+def _headed(show: Any, header: str) -> Any:
+    shown: list[bool] = []
+
+    def listener(event: Any) -> None:
+        if not shown:
+            click.echo(header)
+            shown.append(True)
+        show(event)
+
+    return listener
+
+
+def _emulator_log(settings: Settings) -> str | None:
+    from pathlib import Path
+
+    folder = Path(settings.IRISLINE_INSTANCE_DIR)
+    return str(folder / "emulator.log") if folder.is_dir() else None
+
+
+def _load(
+    simulator: Any, count: int, rate: float, concurrency: int, paths: str | None, seed: int | None
+) -> None:
+    from .simulator.load import DEFAULT_PATHS, parse_paths, run_load
+
+    if count <= 0:
+        raise InputError("--load: must be a positive number of calls")
+    try:
+        weighted = parse_paths(paths or DEFAULT_PATHS)
+    except ValueError as exc:
+        raise InputError(f"--paths: {exc}") from None
+    click.echo(f"Load: {count} calls at {rate:g}/s to {simulator.start_url}", err=True)
+    with click.progressbar(length=count, label="calls", file=sys.stderr) as bar:
+        report = run_load(
+            simulator,
+            count,
+            rate,
+            weighted,
+            concurrency=concurrency,
+            seed=seed,
+            progress=bar.update,
+        )
+    for line in report.lines():
+        click.echo(line)
+    if report.outcomes.get("simulator error"):
+        sys.exit(1)
 
 
 @main.group()

@@ -1,4 +1,6 @@
-"""The emulator's REST API, shaped like Twilio's 2010-04-01 API for the resources we use."""
+"""The emulator's REST API, shaped like Twilio's 2010-04-01 API for the resources we use:
+Calls (create, fetch, update, list), Messages (create, list), Recordings (list, fetch, media),
+Queues and their Members (https://www.twilio.com/docs/voice/api)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,9 @@ from flask import Flask, Response, jsonify, request
 from irisline.settings import Settings
 
 from .driver import Driver
+from .fates import Fates
 from .store import Call, Message, Store, new_sid
+from .transport import Transport
 
 API = "/2010-04-01/Accounts/<account_sid>"
 
@@ -35,11 +39,18 @@ def _valid_number(raw: str) -> bool:
 
 
 def create_emulator_app(
-    settings: Settings, *, store: Store | None = None, drive: bool = True
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    drive: bool = True,
+    transport: Transport | None = None,
+    fates: Fates | None = None,
 ) -> Flask:
+    """`transport` carries webhooks to the app (default: HTTP to the URLs in the TwiML);
+    `fates` decide what happens to each number dialled."""
     app = Flask("irisline.emulator")
-    store = store or Store()
-    driver = Driver(settings, store)
+    store = store if store is not None else Store()
+    driver = Driver(settings, store, transport=transport, fates=fates)
     app.extensions["emulator.store"] = store
     app.extensions["emulator.driver"] = driver
 
@@ -86,15 +97,22 @@ def create_emulator_app(
             return twilio_error(400, 21205, "Url parameter is required.")
         if not _valid_number(to):
             return twilio_error(400, 21211, f"Invalid 'To' Phone Number: {to}")
+        method = form.get("Method", "POST").upper()
+        if method not in ("GET", "POST"):
+            return twilio_error(400, 21209, f"Invalid Method: {method}")
         call = Call(
             sid=new_sid("CA"),
             account_sid=account_sid,
             to=to,
             from_=from_,
             url=form.get("Url"),
-            method=form.get("Method", "POST"),
+            method=method,
             status_callback=form.get("StatusCallback"),
+            # Twilio's default: only the final event (completed, busy, no-answer, ...).
             status_callback_events=form.getlist("StatusCallbackEvent") or ["completed"],
+            status_callback_method=form.get("StatusCallbackMethod", "POST").upper(),
+            machine_detection=form.get("MachineDetection"),
+            twiml=form.get("Twiml"),
         )
         store.add_call(call)
         if drive:
@@ -108,6 +126,32 @@ def create_emulator_app(
             return twilio_error(
                 404, 20404, f"The requested resource /Calls/{sid}.json was not found"
             )
+        return jsonify(call.to_json())
+
+    @app.post(f"{API}/Calls/<sid>.json")
+    def update_call(account_sid: str, sid: str) -> Response | tuple[Response, int]:
+        """Hang up (Status=completed), cancel (Status=canceled) or redirect (Url) a call."""
+        call = store.calls.get(sid)
+        if call is None:
+            return twilio_error(
+                404, 20404, f"The requested resource /Calls/{sid}.json was not found"
+            )
+        form = request.form
+        live = call.status in ("queued", "initiated", "ringing", "in-progress")
+        if not live:
+            return twilio_error(400, 21220, "Call is not in-progress. Cannot redirect.")
+        status = form.get("Status")
+        if status in ("completed", "canceled"):
+            if status == "canceled" and call.status == "in-progress":
+                return jsonify(call.to_json())  # Twilio: cancel does not end an answered call
+            call.pending = ("hangup", status)
+        elif status:
+            return twilio_error(400, 21218, f"Invalid Status: {status}")
+        elif form.get("Url"):
+            call.pending = ("redirect", form["Url"], form.get("Method", "POST").upper())
+        elif form.get("Twiml"):
+            return twilio_error(400, 21205, "Twiml updates are not emulated; use Url")
+        store.log("call.updated", sid=sid, pending=list(call.pending or ()))
         return jsonify(call.to_json())
 
     @app.get(f"{API}/Calls.json")
@@ -142,6 +186,120 @@ def create_emulator_app(
             messages = [m for m in messages if m.to == to]
         return page("messages", [m.to_json() for m in messages], account_sid)
 
+    # --- recordings ----------------------------------------------------------------------
+
+    @app.get(f"{API}/Recordings.json")
+    @app.get(f"{API}/Calls/<call_sid>/Recordings.json")
+    def list_recordings(account_sid: str, call_sid: str | None = None) -> Response:
+        recordings = sorted(store.recordings.values(), key=lambda r: r.created, reverse=True)
+        call_sid = call_sid or request.args.get("CallSid")
+        if call_sid:
+            recordings = [r for r in recordings if r.call_sid == call_sid]
+        return page("recordings", [r.to_json() for r in recordings], account_sid)
+
+    @app.get(f"{API}/Recordings/<sid>.json")
+    def fetch_recording(account_sid: str, sid: str) -> Response | tuple[Response, int]:
+        recording = store.recordings.get(sid)
+        if recording is None:
+            return twilio_error(
+                404, 20404, f"The requested resource /Recordings/{sid} was not found"
+            )
+        return jsonify(recording.to_json())
+
+    @app.get(f"{API}/Recordings/<sid>")
+    @app.get(f"{API}/Recordings/<sid>.wav")
+    def recording_media(account_sid: str, sid: str) -> Response | tuple[Response, int]:
+        recording = store.recordings.get(sid)
+        if recording is None:
+            return twilio_error(
+                404, 20404, f"The requested resource /Recordings/{sid} was not found"
+            )
+        return Response(recording.audio, mimetype="audio/x-wav")
+
+    # --- queues ----------------------------------------------------------------------------
+
+    def find_queue(sid: str) -> Any:
+        return store.queues.get(sid)
+
+    @app.get(f"{API}/Queues.json")
+    def list_queues(account_sid: str) -> Response:
+        return page("queues", [q.to_json() for q in store.queues.values()], account_sid)
+
+    @app.post(f"{API}/Queues.json")
+    def create_queue(account_sid: str) -> tuple[Response, int]:
+        name = request.form.get("FriendlyName", "")
+        if not name or len(name) > 64:
+            return twilio_error(400, 20002, "Invalid FriendlyName")
+        if store.queue(name, account_sid, create=False) is not None:
+            return twilio_error(400, 22003, f"A queue named {name} already exists")
+        queue = store.queue(name, account_sid)
+        assert queue is not None
+        if max_size := request.form.get("MaxSize"):
+            queue.max_size = int(max_size)
+        return jsonify(queue.to_json()), 201
+
+    @app.get(f"{API}/Queues/<sid>.json")
+    def fetch_queue(account_sid: str, sid: str) -> Response | tuple[Response, int]:
+        queue = find_queue(sid)
+        if queue is None:
+            return twilio_error(
+                404, 20404, f"The requested resource /Queues/{sid}.json was not found"
+            )
+        return jsonify(queue.to_json())
+
+    @app.post(f"{API}/Queues/<sid>.json")
+    def update_queue(account_sid: str, sid: str) -> Response | tuple[Response, int]:
+        queue = find_queue(sid)
+        if queue is None:
+            return twilio_error(
+                404, 20404, f"The requested resource /Queues/{sid}.json was not found"
+            )
+        if max_size := request.form.get("MaxSize"):
+            queue.max_size = int(max_size)
+        if name := request.form.get("FriendlyName"):
+            queue.friendly_name = name
+        return jsonify(queue.to_json())
+
+    @app.get(f"{API}/Queues/<sid>/Members.json")
+    def list_members(account_sid: str, sid: str) -> Response | tuple[Response, int]:
+        queue = find_queue(sid)
+        if queue is None:
+            return twilio_error(404, 20404, f"The requested resource /Queues/{sid} was not found")
+        return page("queue_members", [queue.member_json(m) for m in queue.members], account_sid)
+
+    def find_member(queue: Any, call_sid: str) -> Any:
+        if call_sid == "Front":
+            return next((m for m in queue.members if m.taken is None), None)
+        return next((m for m in queue.members if m.call_sid == call_sid), None)
+
+    @app.get(f"{API}/Queues/<sid>/Members/<call_sid>.json")
+    def fetch_member(account_sid: str, sid: str, call_sid: str) -> Response | tuple[Response, int]:
+        queue = find_queue(sid)
+        member = find_member(queue, call_sid) if queue else None
+        if member is None:
+            return twilio_error(
+                404, 20404, f"The requested resource /Members/{call_sid} was not found"
+            )
+        return jsonify(queue.member_json(member))
+
+    @app.post(f"{API}/Queues/<sid>/Members/<call_sid>.json")
+    def dequeue_member(
+        account_sid: str, sid: str, call_sid: str
+    ) -> Response | tuple[Response, int]:
+        """Dequeue a member: its call leaves the queue and runs the TwiML at Url."""
+        queue = find_queue(sid)
+        member = find_member(queue, call_sid) if queue else None
+        if member is None:
+            return twilio_error(
+                404, 20404, f"The requested resource /Members/{call_sid} was not found"
+            )
+        url = request.form.get("Url")
+        if not url:
+            return twilio_error(400, 21205, "Url parameter is required.")
+        body = queue.member_json(member)
+        member.taken = ("redirect", url, request.form.get("Method", "POST").upper())
+        return jsonify(body)
+
     @app.get("/")
     def index() -> Response:
         now = datetime.now(UTC).isoformat()
@@ -149,8 +307,13 @@ def create_emulator_app(
             {
                 "emulator": "irisline Twilio emulator",
                 "at": now,
-                "calls": [c.to_json() | {"heard": c.heard} for c in store.calls.values()],
+                "calls": [
+                    c.to_json() | {"heard": c.heard, "said": c.said} for c in store.calls.values()
+                ],
                 "messages": [m.to_json() for m in store.messages.values()],
+                "recordings": [r.to_json() for r in store.recordings.values()],
+                "queues": [q.to_json() for q in store.queues.values()],
+                "notifications": list(store.notifications),
             }
         )
 
