@@ -1,43 +1,44 @@
-"""The service directory as the call-back domain sees it: ids and names per language.
-
-This is the one place that lists services until the routing package's service directory
-lands; it is meant to be replaced by it (same shape: `SERVICES`, `get`, `ids`).
-"""
+"""The service directory as the call-back domain sees it: ids, names per language, and each
+service's call-back policy, all drawn from the routing package's directory
+(`routing/services.yaml`), the one place that lists services and their hours."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import time
 
 from irisline.errors import InvalidInput
+from routing.services import Service as RoutingService
+from routing.services import TimeRange, default_services
 
+# The languages a citizen can be served in (prompts and SMS exist in each).
 LANGUAGES = ("fr", "nl", "en")
+DEFAULT_SERVICE = "general"
 
 
 @dataclass(frozen=True)
 class Service:
     id: str
-    names: dict[str, str]
+    names: Mapping[str, str]
 
     def name(self, language: str) -> str:
-        return self.names.get(language) or self.names["fr"]
+        return self.names.get(language) or self.names.get("fr") or self.id
 
 
-SERVICES: dict[str, Service] = {
-    s.id: s
-    for s in (
-        Service("taxes", {"fr": "Fiscalité", "nl": "Fiscaliteit", "en": "Taxes"}),
-        Service("housing", {"fr": "Logement", "nl": "Huisvesting", "en": "Housing"}),
-        Service("mobility", {"fr": "Mobilité", "nl": "Mobiliteit", "en": "Mobility"}),
-        Service("employment", {"fr": "Emploi", "nl": "Werk", "en": "Employment"}),
-        Service("social", {"fr": "Action sociale", "nl": "Welzijn", "en": "Social welfare"}),
-        Service("urbanism", {"fr": "Urbanisme", "nl": "Stedenbouw", "en": "Urban planning"}),
-        Service(
-            "civil_status", {"fr": "État civil", "nl": "Burgerlijke stand", "en": "Civil status"}
-        ),
-        Service("general", {"fr": "Information générale", "nl": "Algemene info", "en": "General"}),
-    )
-}
-DEFAULT_SERVICE = "general"
+def _load() -> dict[str, Service]:
+    directory = default_services()
+    return {
+        sid: Service(sid, {lang: s.name(lang) for lang in LANGUAGES})
+        for sid, s in directory.services.items()
+    }
+
+
+SERVICES: dict[str, Service] = _load()
+
+
+def routing_service(service_id: str) -> RoutingService:
+    return default_services()[service_id]
 
 
 def ids() -> list[str]:
@@ -59,3 +60,13 @@ def check_language(language: str) -> str:
             f"unknown language {language!r}; one of {', '.join(LANGUAGES)}", field="language"
         )
     return language
+
+
+def wall_time(minutes: int) -> time:
+    """Minutes since midnight as a wall-clock time; 24:00 becomes 00:00 (the next midnight at
+    the end of a span, as `callbacks.windows` reads it)."""
+    return time((minutes // 60) % 24, minutes % 60)
+
+
+def spans(ranges: tuple[TimeRange, ...]) -> tuple[tuple[time, time], ...]:
+    return tuple((wall_time(r.start), wall_time(r.end)) for r in ranges)

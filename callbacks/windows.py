@@ -131,9 +131,36 @@ PolicyProvider = Callable[[str], ServicePolicy]
 _DEFAULT_POLICY = ServicePolicy()
 
 
+@dataclass(frozen=True)
+class ServiceCalendar:
+    """A service's opening hours from the routing directory: weekly hours, dated exceptions,
+    Belgian public holidays and the Brussels regional holiday."""
+
+    service_id: str
+
+    def opening_hours(self, day: date) -> Sequence[LocalSpan]:
+        from .services import routing_service, spans
+
+        return spans(routing_service(self.service_id).hours_on(day))
+
+
 def default_policy(service: str) -> ServicePolicy:
-    """The same policy for every service until routing provides per-service hours."""
+    """Office hours (Monday-Friday 08:30-17:00, closed on holidays) for every service: the
+    domain's default, for callers that don't pass the service directory's policies."""
     return _DEFAULT_POLICY
+
+
+@lru_cache(maxsize=64)
+def service_policy(service: str) -> ServicePolicy:
+    """A service's policy: its opening hours and quiet hours from the routing directory; a
+    service the directory doesn't know gets office hours."""
+    from .services import routing_service, spans
+
+    try:
+        found = routing_service(service)
+    except KeyError:
+        return _DEFAULT_POLICY
+    return ServicePolicy(calendar=ServiceCalendar(service), quiet_hours=spans(found.quiet_hours))
 
 
 def _at(day: date, wall: time) -> datetime:

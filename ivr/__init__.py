@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 from redis import Redis
 
+from callbacks.windows import service_policy
 from irisline.db import Database
 from irisline.migrate import upgrade
 from irisline.settings import Settings
@@ -39,6 +40,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if settings.auto_migrate(testing):
         upgrade(database)
     app.extensions["irisline.settings"] = settings
+    app.extensions["irisline.callback_policies"] = service_policy
     app.extensions["irisline.db"] = database
     app.extensions["irisline.redis"] = Redis.from_url(
         settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=5

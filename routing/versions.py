@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from irisline.db import utcnow
 from irisline.errors import Conflict, InvalidInput, NotFound
 
+from .menu import Menu, default_menu_text, parse_menu
 from .models import MenuVersion
 
 Validator = Callable[[str], Sequence[object]]
@@ -108,3 +109,46 @@ def rollback(
             raise Conflict("no earlier published menu version to roll back to")
         number = previous.number
     return publish(session, number, validate, actor=actor)
+
+
+# ---- the menu a call plays -----------------------------------------------------------------
+
+_parsed: dict[str, Menu] = {}
+
+
+def menu_of(version: MenuVersion | None) -> Menu:
+    """The parsed menu of `version` (the bundled default when None), cached by checksum:
+    a version's YAML never changes once stored."""
+    if version is None:
+        key, text, source = "default", default_menu_text(), "default.yaml"
+    else:
+        key, text, source = version.checksum, version.source, f"menu version {version.number}"
+    menu = _parsed.get(key)
+    if menu is None:
+        menu = parse_menu(text, source)
+        _parsed[key] = menu
+    return menu
+
+
+def live(session: Session) -> tuple[int | None, Menu]:
+    """The published version's id and menu; with nothing published, the bundled default."""
+    version = published(session)
+    return (version.id if version else None), menu_of(version)
+
+
+def for_call(session: Session, version_id: int | None) -> tuple[int | None, Menu]:
+    """The menu of the version a call started on; the live one if that version is gone."""
+    if version_id is not None:
+        version = session.get(MenuVersion, version_id)
+        if version is not None:
+            return version.id, menu_of(version)
+    return live(session)
+
+
+def ensure_default(session: Session, validate: Validator, *, actor: str = "install") -> bool:
+    """Import and publish the bundled default menu when no version exists yet (first run)."""
+    if session.scalar(select(func.count()).select_from(MenuVersion)):
+        return False
+    draft = import_draft(session, default_menu_text(), created_by=actor, note="bundled default")
+    publish(session, draft.number, validate, actor=actor)
+    return True

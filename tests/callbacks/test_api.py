@@ -42,10 +42,15 @@ def test_services(api: Any) -> None:
         "civil_status",
         "general",
     ]
+    # Housing's hours in routing/services.yaml: Tuesdays 09:00-12:30 and 13:30-16:00.
     housing = services[1]
     assert set(housing["names"]) == {"fr", "nl", "en"}
+    assert housing["names"]["nl"] == "Huisvesting"
     assert housing["open_now"] is True
-    assert datetime.fromisoformat(housing["next_opening"]) == bxl(2026, 6, 3, 8, 30)
+    assert datetime.fromisoformat(housing["next_opening"]) == bxl(2026, 6, 2, 13, 30)
+    urbanism = services[5]
+    assert urbanism["open_now"] is True  # Tuesdays 09:00-12:00
+    assert datetime.fromisoformat(urbanism["next_opening"]) == bxl(2026, 6, 3, 13, 0)
 
 
 def test_create_status_cancel(api: Any, app: Any, redis_conn: Redis) -> None:
@@ -56,7 +61,7 @@ def test_create_status_cancel(api: Any, app: Any, redis_conn: Redis) -> None:
     assert created["reference"].isdigit() and created["token"]
     window = created["expected_window"]
     assert datetime.fromisoformat(window["start"]) == OPEN_NOW
-    assert datetime.fromisoformat(window["end"]) == bxl(2026, 6, 2, 17, 0)
+    assert datetime.fromisoformat(window["end"]) == bxl(2026, 6, 2, 12, 30)
     assert Queue("notify", connection=redis_conn).count == 1
     ref, token = created["reference"], created["token"]
 
