@@ -357,3 +357,14 @@ def agent_create(name: str, services: str, languages: str) -> None:
     finally:
         database.dispose()
     click.echo(token)
+
+
+def _register_groups() -> None:
+    from routing.cli import menu
+
+    from . import menu_cli  # noqa: F401  (adds the database commands to the group)
+
+    main.add_command(menu)
+
+
+_register_groups()

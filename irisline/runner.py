@@ -22,6 +22,9 @@ import click
 from redis import Redis
 from redis.exceptions import RedisError
 
+from routing import versions
+from routing.validation import check_menu_text
+
 from .db import Database
 from .migrate import upgrade
 from .settings import ConfigError, Settings
@@ -151,7 +154,12 @@ def run_all(host: str, port: int, emulator_port: int) -> int:
     try:
         if not _redis_answers(settings.REDIS_URL):
             _start_redis(settings.REDIS_URL, children)
-        upgrade(Database(settings.DATABASE_URL))
+        database = Database(settings.DATABASE_URL)
+        upgrade(database)
+        with database.session() as session:
+            if versions.ensure_default(session, check_menu_text):
+                click.echo("installed and published the default menu (irisline menu list)")
+        database.dispose()
         env = {**os.environ, **settings.as_environ()}
         cmd = [sys.executable, "-m", "irisline"]
         if settings.uses_emulator:

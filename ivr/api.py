@@ -22,43 +22,24 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from callbacks import agents, intake, services
 from callbacks.models import Agent, Ticket
 from callbacks.tickets import CallbackRequest, find_by_reference
-from callbacks.windows import TZ, PolicyProvider, Window, default_policy, is_open, next_opening
-from irisline.db import utcnow
+from callbacks.windows import TZ, Window, is_open, next_opening
 from irisline.errors import DomainError, InvalidInput, NotFound
-from routing.numbers import NumberPolicy, callable_number
+from routing.numbers import callable_number
 from workers.queues import enqueue_notifications
 
 from . import context, ratelimit
+from .context import now as now
+from .context import number_policy, policies
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 MAX_NOTE = 1000
 MAX_FIELD = 100
-
-
-# --- what the app provides (replaceable: tests and the routing package plug in) -----------
-
-
-def now() -> datetime:
-    clock: Callable[[], datetime] = current_app.extensions.get("irisline.clock", utcnow)
-    return clock()
-
-
-def policies() -> PolicyProvider:
-    provider: PolicyProvider = current_app.extensions.get(
-        "irisline.callback_policies", default_policy
-    )
-    return provider
-
-
-def number_policy() -> NumberPolicy:
-    s = context.settings()
-    return NumberPolicy.from_setting(s.IRISLINE_DEFAULT_REGION, s.IRISLINE_ALLOWED_COUNTRIES)
 
 
 def _iso(at: datetime | None) -> str | None:

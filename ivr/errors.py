@@ -27,7 +27,7 @@ def apology() -> Response:
     """Static TwiML that needs neither the database nor Redis."""
     response = VoiceResponse()
     lang = request.args.get("lang", "")
-    languages = [lang] if lang in prompts.LANGUAGES else list(prompts.LANGUAGES)
+    languages = [lang] if lang in prompts.TEXTS else list(prompts.TEXTS)
     for each in languages:
         response.say(prompts.text(each, "fault"), language=prompts.tag(each))
     query = urlencode(

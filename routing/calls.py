@@ -52,12 +52,49 @@ def add_step(
 def finish(
     session: Session, record: CallRecord, outcome: str, *, node: str | None, detail: str = ""
 ) -> None:
-    """Set how the call ended; the first outcome stands (later hang-up reports don't erase it)."""
+    """Set how the call ended. The first outcome stands (a later hang-up report doesn't erase
+    it), except "queued": a queued caller may still leave with a call-back or hang up."""
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown call outcome {outcome!r}")
-    if record.outcome is not None:
+    if record.outcome is not None and record.outcome != "queued":
         return
     record.outcome = outcome
     record.outcome_node = node
     record.outcome_detail = detail or None
     record.ended_at = utcnow()
+
+
+def last_node(session: Session, record: CallRecord) -> str | None:
+    return session.scalar(
+        select(CallStep.node)
+        .where(CallStep.call_sid == record.call_sid)
+        .order_by(CallStep.seq.desc())
+        .limit(1)
+    )
+
+
+def waiting(session: Session, service: str) -> int:
+    """Callers now in the service's queue (queued, call not ended)."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(CallRecord)
+            .where(
+                CallRecord.outcome == "queued",
+                CallRecord.outcome_node == service,
+                CallRecord.ended_at.is_(None),
+            )
+        )
+        or 0
+    )
+
+
+def recent_handling(session: Session, service: str, limit: int = 20) -> list[float]:
+    """Handling times (seconds with an agent) of the service's latest answered calls."""
+    rows = session.scalars(
+        select(CallRecord.handled_seconds)
+        .where(CallRecord.outcome_node == service, CallRecord.handled_seconds.is_not(None))
+        .order_by(CallRecord.started_at.desc())
+        .limit(limit)
+    )
+    return [float(v) for v in rows if v is not None]

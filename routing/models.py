@@ -58,6 +58,10 @@ class CallRecord(Base):
     outcome: Mapped[str | None] = mapped_column(String(20), index=True)
     outcome_node: Mapped[str | None] = mapped_column(String(80))
     outcome_detail: Mapped[str | None] = mapped_column(Text)
+    # From <Enqueue action> (QueueTime) and the call's final status (CallDuration): the wait
+    # estimate's recent handling times.
+    queue_seconds: Mapped[int | None] = mapped_column(Integer)
+    handled_seconds: Mapped[int | None] = mapped_column(Integer)
 
     steps: Mapped[list[CallStep]] = relationship(
         back_populates="call", order_by="CallStep.seq", cascade="all, delete-orphan"

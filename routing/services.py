@@ -163,7 +163,9 @@ def default_services_text() -> str:
     return resources.files("routing").joinpath("services.yaml").read_text(encoding="utf-8")
 
 
+@lru_cache(maxsize=1)
 def default_services() -> ServiceDirectory:
+    """The bundled directory, read once per process (it is package data, never rewritten)."""
     return parse_services(default_services_text(), "services.yaml")
 
 

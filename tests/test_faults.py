@@ -12,7 +12,7 @@ from irisline.settings import Settings
 from ivr import create_app
 
 from .conftest import Twilio
-from .helpers import parse_twiml, says
+from .helpers import CLOSED_NOW, OPEN_NOW, action_of, parse_twiml, says
 
 CALL = {"CallSid": "CA" + "3" * 32, "From": "+32470123456", "To": "+3228001000"}
 
@@ -34,8 +34,9 @@ def broken_app(settings: Settings, tmp_path: Path) -> Any:
     ("path", "params"),
     [
         ("/voice/incoming", CALL),
-        ("/voice/language", {**CALL, "Digits": "1"}),
-        ("/voice/offer/choice?lang=nl", {**CALL, "Digits": "1"}),
+        ("/voice/menu?node=language&turns=0", {**CALL, "Digits": "1"}),
+        ("/voice/callback?service=general&lang=nl", CALL),
+        ("/voice/service?service=housing&lang=nl", CALL),
         ("/voice/callback/answer?ticket=12345678", CALL),
     ],
 )
@@ -52,8 +53,8 @@ def test_database_down_gives_an_apology_and_voicemail(
 
 def test_apology_is_in_the_callers_language(broken_app: Any, settings: Settings) -> None:
     twilio = Twilio(broken_app.test_client(), settings.auth_token)
-    root = parse_twiml(twilio.post("/voice/offer/choice?lang=nl", {**CALL, "Digits": "1"}))
-    assert [lang for _, lang in says(root)] == ["nl-NL"]
+    root = parse_twiml(twilio.post("/voice/callback?service=general&lang=nl", CALL))
+    assert [lang for _, lang in says(root)] == ["nl-BE"]
 
 
 def test_unknown_ticket_on_callback_answer_is_not_a_5xx(twilio: Twilio) -> None:
@@ -61,22 +62,31 @@ def test_unknown_ticket_on_callback_answer_is_not_a_5xx(twilio: Twilio) -> None:
     assert root.find("Record") is not None
 
 
-@pytest.mark.parametrize("digits", ["", "9", "##", "1" * 200, "é", "*"])
+@pytest.mark.parametrize("digits", ["", "9", "##", "1" * 200, "é", "*", "0"])
 def test_garbage_digits_are_handled(twilio: Twilio, digits: str) -> None:
-    for path in ("/voice/language", "/voice/offer/choice?lang=en"):
-        root = parse_twiml(twilio.post(path, {**CALL, "Digits": digits}))
-        assert root.find("Redirect") is not None
+    start = parse_twiml(twilio.post("/voice/incoming", CALL))
+    root = parse_twiml(twilio.post(action_of(start), {**CALL, "Digits": digits}))
+    assert root.find("Gather") is not None, "the caller is asked again"
+    main = parse_twiml(twilio.post(action_of(start), {**CALL, "Digits": "1"}))
+    root = parse_twiml(twilio.post(action_of(main), {**CALL, "Digits": digits}))
+    assert root.find("Gather") is not None
 
 
-def test_silent_caller_is_not_left_looping(twilio: Twilio) -> None:
+def _ends(root: Any) -> bool:
+    return any(root.find(verb) is not None for verb in ("Hangup", "Enqueue", "Record", "Dial"))
+
+
+@pytest.mark.parametrize("moment", [OPEN_NOW, CLOSED_NOW], ids=["open", "closed"])
+def test_silent_caller_is_not_left_looping(app: Any, twilio: Twilio, moment: Any) -> None:
+    app.extensions["irisline.clock"] = lambda: moment
     path = "/voice/incoming"
-    for _ in range(10):
+    for _ in range(30):
         root = parse_twiml(twilio.post(path, {**CALL, "From": "anonymous"}))
-        if root.find("Hangup") is not None:
+        if _ends(root):
+            # Open: the general information queue; closed: a message can be left.
+            assert root.find("Enqueue" if moment is OPEN_NOW else "Record") is not None
             return
-        redirect = root.find("Redirect")
-        assert redirect is not None and redirect.text
-        path = redirect.text
+        path = action_of(root)
     raise AssertionError("a silent caller was never let out")
 
 

@@ -25,7 +25,7 @@ from ivr import create_app
 from workers import runtime
 
 from .conftest import Twilio
-from .helpers import parse_twiml, says
+from .helpers import OPEN_NOW, action_of, parse_twiml, says
 
 CALLER = {"CallSid": "CA" + "a" * 32, "From": "0470 12 34 56", "To": "+3228001000"}
 
@@ -93,30 +93,31 @@ def _wait(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
 
 
 def test_call_to_callback_end_to_end(stack: Stack) -> None:
-    # The incoming call is offered a language, in each language.
+    stack.app.extensions["irisline.clock"] = lambda: OPEN_NOW
+    # The incoming call is offered a language, each choice in its own language.
     root = parse_twiml(stack.twilio.post("/voice/incoming", CALLER))
     gather = root.find("Gather")
-    assert gather is not None and gather.get("action") == "/voice/language"
-    assert {lang for _, lang in says(gather)} == {"fr-FR", "nl-NL", "en-GB"}
+    assert gather is not None and (gather.get("action") or "").startswith("/voice/menu?")
+    assert {"fr-BE", "nl-BE", "en-GB"} <= {lang for _, lang in says(gather)}
 
-    # Dutch, then the call-back offer.
-    root = parse_twiml(stack.twilio.post("/voice/language", {**CALLER, "Digits": "2"}))
+    # Dutch (2), then "to be called back, press 7" in the main menu.
+    root = parse_twiml(stack.twilio.post(action_of(root), {**CALLER, "Digits": "2"}))
+    assert any("teruggebeld" in text for text, _ in says(root))
+    root = parse_twiml(stack.twilio.post(action_of(root), {**CALLER, "Digits": "7"}))
     redirect = root.find("Redirect")
-    assert redirect is not None and redirect.text == "/voice/offer?lang=nl"
-    root = parse_twiml(stack.twilio.post("/voice/offer?lang=nl", CALLER))
-    offer = root.find("Gather")
-    assert offer is not None and offer.get("action") == "/voice/offer/choice?lang=nl"
+    assert redirect is not None and (redirect.text or "").startswith("/voice/callback?")
 
-    # Pressing 1 stores a ticket with the number in E.164 and enqueues a dial job.
-    root = parse_twiml(stack.twilio.post("/voice/offer/choice?lang=nl", {**CALLER, "Digits": "1"}))
+    # The call-back request stores a ticket with the number in E.164 and enqueues a dial job.
+    root = parse_twiml(stack.twilio.post(redirect.text or "", CALLER))
     with stack.database.session() as session:
         ticket = session.scalars(select(Ticket)).one()
         assert ticket.phone == "+32470123456"
         assert (ticket.language, ticket.service, ticket.source) == ("nl", "general", "ivr")
-        assert ticket.status == "requested"
+        assert ticket.status == "scheduled"
         assert ticket.call_sid == CALLER["CallSid"]
     spoken = " ".join(text for text, _ in says(root))
     assert " ".join(ticket.reference) in spoken
+    assert root.find("Hangup") is not None
     dial_queue = Queue("dial", connection=stack.redis)
     assert dial_queue.count == 1
 
@@ -140,7 +141,8 @@ def test_call_to_callback_end_to_end(stack: Stack) -> None:
     assert any(ticket.reference in text.replace(" ", "") for text in emulated.heard)
     with stack.database.session() as session:
         ticket = session.scalars(select(Ticket)).one()
-        assert [e.to_status for e in ticket.events] == ["requested", "dialling", "completed"]
+        assert [e.to_status for e in ticket.events][:3] == ["requested", "scheduled", "dialling"]
+        assert ticket.events[-1].to_status == "completed"
         assert ticket.attempts[0].status == "completed"
         assert ticket.open_key is None
 
@@ -152,9 +154,11 @@ def test_ticket_is_kept_when_redis_is_down(settings: Settings) -> None:
     )
     twilio = Twilio(app.test_client(), settings.auth_token)
     try:
-        root = parse_twiml(twilio.post("/voice/offer/choice?lang=fr", {**CALLER, "Digits": "1"}))
+        app.extensions["irisline.clock"] = lambda: OPEN_NOW
+        path = "/voice/callback?service=general&lang=fr"
+        root = parse_twiml(twilio.post(path, CALLER))
         assert "référence" in " ".join(text for text, _ in says(root))
         with app.extensions["irisline.db"].session() as session:
-            assert session.scalars(select(Ticket)).one().status == "requested"
+            assert session.scalars(select(Ticket)).one().status == "scheduled"
     finally:
         app.extensions["irisline.db"].dispose()

@@ -28,8 +28,8 @@ def _row_counts(database: Database) -> tuple[int, int, int]:
 
 TWILIO_ROUTES = [
     ("/voice/incoming", CALL),
-    ("/voice/language", {**CALL, "Digits": "1"}),
-    ("/voice/offer/choice?lang=fr", {**CALL, "Digits": "1"}),
+    ("/voice/menu?node=language&turns=0", {**CALL, "Digits": "1"}),
+    ("/voice/callback?service=general&lang=fr", CALL),
     (
         "/voice/recording?lang=fr&service=general&caller=%2B32470123456",
         {"CallSid": CALL["CallSid"], "RecordingSid": "RE" + "2" * 32, "RecordingUrl": "http://x/r"},
@@ -70,21 +70,19 @@ def test_signature_for_another_host_is_forbidden(twilio: Twilio, client: Any) ->
 
 def test_tampered_parameters_are_forbidden(twilio: Twilio, client: Any, database: Database) -> None:
     params = {**CALL, "Digits": "1"}
-    signature = twilio.sign("/voice/offer/choice?lang=fr", params)
+    signature = twilio.sign("/voice/callback?service=general&lang=fr", params)
     tampered = {**params, "From": "+32475999999"}
-    response = client.post(
-        "/voice/offer/choice?lang=fr", data=tampered, headers={"X-Twilio-Signature": signature}
-    )
+    path = "/voice/callback?service=general&lang=fr"
+    response = client.post(path, data=tampered, headers={"X-Twilio-Signature": signature})
     assert response.status_code == 403
     assert _row_counts(database) == (0, 0, 0)
 
 
 def test_tampered_query_string_is_forbidden(twilio: Twilio, client: Any) -> None:
     params = {**CALL, "Digits": "1"}
-    signature = twilio.sign("/voice/offer/choice?lang=fr", params)
-    response = client.post(
-        "/voice/offer/choice?lang=nl", data=params, headers={"X-Twilio-Signature": signature}
-    )
+    signature = twilio.sign("/voice/callback?service=general&lang=fr", params)
+    path = "/voice/callback?service=general&lang=nl"
+    response = client.post(path, data=params, headers={"X-Twilio-Signature": signature})
     assert response.status_code == 403
 
 

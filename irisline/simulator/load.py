@@ -20,10 +20,12 @@ from irisline.emulator.interpreter import Outcome
 
 from .session import Simulator, spoken_reference
 
-#: Paths through today's IVR, with weights: call-backs in each language, voicemail,
-#: silence until goodbye, a wrong key then a call-back, hanging up at the offer.
+#: Paths through the default menu, with weights: call-backs in each language (key 7 or
+#: said), voicemail (6), a service (3: mobility), a wrong key then a call-back, silence until
+#: the way out, hanging up in the main menu.
 DEFAULT_PATHS = (
-    "1,1=3;2,1=3;3,1=2;1,2,say:bonjour je voudrais un rappel=2;-,-,-,-,-,-=1;9,1,1=1;2,hangup=1"
+    "1,7=3;2,7=3;3,7=2;1,say:je voudrais être rappelé=2;3,6,#=2;1,3,1=1;5,1,7=1;"
+    "-,-,-,-,-,-,-,-=1;2,hangup=1"
 )
 
 

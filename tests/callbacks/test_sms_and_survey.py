@@ -160,7 +160,7 @@ def test_survey_by_dtmf(app: Any, twilio: Twilio) -> None:
     gather = root.find("Gather")
     assert gather is not None
     assert gather.get("action") == f"/voice/survey/answer?ticket={ticket.reference}&tries=1"
-    assert says(gather)[0] == (texts.spoken("fr", "survey"), "fr-FR")
+    assert says(gather)[0] == (texts.spoken("fr", "survey"), "fr-BE")
     root = parse_twiml(
         twilio.post(f"/voice/survey/answer?ticket={ticket.reference}", {"Digits": "9"})
     )

@@ -17,9 +17,12 @@ from irisline.emulator.transport import FlaskTransport
 from irisline.settings import Settings
 
 from ..conftest import PUBLIC_BASE_URL
+from ..helpers import CLOSED_NOW, OPEN_NOW
 
 
 def _call(app: Any, settings: Settings, script: str, **kwargs: Any) -> Outcome:
+    moment = kwargs.pop("now", OPEN_NOW)
+    app.extensions["irisline.clock"] = lambda: moment
     session = CallSession(
         FlaskTransport(app),
         settings.auth_token,
@@ -32,10 +35,11 @@ def _call(app: Any, settings: Settings, script: str, **kwargs: Any) -> Outcome:
 
 
 def test_callback_through_the_ivr(app: Any, settings: Settings) -> None:
-    outcome = _call(app, settings, "2,1")
+    outcome = _call(app, settings, "2,7")
     assert outcome.error is None and outcome.ended_by == "service"
     languages = [e.language for e in outcome.events if e.kind == "say"]
-    assert languages[:3] == ["fr-FR", "nl-NL", "en-GB"] and languages[-1] == "nl-NL"
+    assert languages[:2] == ["fr-BE", "nl-BE"] and "en-GB" in languages[:5]
+    assert languages[-1] == "nl-BE"
     with app.extensions["irisline.db"].session() as session:
         ticket = session.scalars(select(Ticket)).one()
         assert ticket.call_sid == outcome.call_sid and ticket.language == "nl"
@@ -44,7 +48,7 @@ def test_callback_through_the_ivr(app: Any, settings: Settings) -> None:
 
 
 def test_voicemail_through_the_ivr(app: Any, settings: Settings) -> None:
-    outcome = _call(app, settings, "3,2,#", voicemail=(synth_wav(4.0), 4.0))
+    outcome = _call(app, settings, "3,6,#", voicemail=(synth_wav(4.0), 4.0))
     assert len(outcome.recordings) == 1 and outcome.error is None
     assert outcome.heard()[-1].startswith("Thank you")
     with app.extensions["irisline.db"].session() as session:
@@ -54,9 +58,13 @@ def test_voicemail_through_the_ivr(app: Any, settings: Settings) -> None:
 
 
 def test_silent_caller_is_let_go(app: Any, settings: Settings) -> None:
-    outcome = _call(app, settings, "-,-,-,-,-,-,-")
-    assert outcome.ended_by == "service" and outcome.error is None
-    assert outcome.heard()[-1] == "Au revoir."
+    # Silence everywhere: the language menu, then the main menu in French, then the way out
+    # (general information, closed at night): the offer, then voicemail.
+    outcome = _call(app, settings, ",".join(["-"] * 12), now=CLOSED_NOW)
+    assert outcome.error is None
+    paths = [x.url.split("?")[0] for x in outcome.exchanges]
+    assert paths[-1].endswith("/voice/voicemail") and len(paths) < 20
+    assert any("Information générale" in said for said in outcome.heard())
 
 
 def _env(settings: Settings, tmp_path: Path) -> dict[str, str]:
@@ -72,11 +80,12 @@ def _env(settings: Settings, tmp_path: Path) -> dict[str, str]:
 def test_call_script_prints_the_transcript_and_plays_the_callback(
     settings: Settings, tmp_path: Path
 ) -> None:
-    result = CliRunner().invoke(main, ["call", "--script", "3,1"], env=_env(settings, tmp_path))
+    result = CliRunner().invoke(main, ["call", "--script", "3,7"], env=_env(settings, tmp_path))
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "[en-GB] Welcome to the Brussels-Capital Region" in out
-    assert "> keys 3" in out and "> keys 1" in out
+    assert "[fr-BE] Région de Bruxelles-Capitale, bonjour." in out
+    assert "[en-GB] For English, press 3." in out
+    assert "> keys 3" in out and "> keys 7" in out
     assert "Ended: call-back ticket" in out
     assert "[en-GB] Hello, this is the Brussels-Capital Region calling you back" in out
     assert "Call-back: call-back CA" in out and out.rstrip().endswith("completed")
@@ -87,7 +96,7 @@ def test_call_voicemail_file(settings: Settings, tmp_path: Path) -> None:
     wav.write_bytes(synth_wav(2.0))
     result = CliRunner().invoke(
         main,
-        ["call", "--from", "0470 11 22 33", "--script", "1,2", "--voicemail", str(wav)],
+        ["call", "--from", "0470 11 22 33", "--script", "1,6", "--voicemail", str(wav)],
         env=_env(settings, tmp_path),
     )
     assert result.exit_code == 0, result.output
@@ -97,11 +106,12 @@ def test_call_voicemail_file(settings: Settings, tmp_path: Path) -> None:
 def test_call_speech_in_a_script(settings: Settings, tmp_path: Path) -> None:
     result = CliRunner().invoke(
         main,
-        ["call", "--script", "1", "--say", "rappel", "--no-callback"],
+        ["call", "--script", "1", "--say", "je voudrais être rappelé", "--no-callback"],
         env=_env(settings, tmp_path),
     )
     assert result.exit_code == 0, result.output
-    assert "speech ignored" in result.output  # today's menus take keys only
+    assert '> says "je voudrais être rappelé"' in result.output or "rappel" in result.output
+    assert "Ended: call-back ticket" in result.output
 
 
 @pytest.mark.parametrize(
@@ -130,7 +140,7 @@ def test_call_corrupt_voicemail_file(settings: Settings, tmp_path: Path) -> None
     bad = tmp_path / "bad.wav"
     bad.write_bytes(b"RIFF....not audio")
     result = CliRunner().invoke(
-        main, ["call", "--script", "1,2", "--voicemail", str(bad)], env=_env(settings, tmp_path)
+        main, ["call", "--script", "1,6", "--voicemail", str(bad)], env=_env(settings, tmp_path)
     )
     assert result.exit_code == 2 and "not a readable WAV file" in result.output
 
@@ -157,7 +167,7 @@ def test_call_against_a_running_service(
     try:
         env = {**_env(settings, tmp_path), "SECRET_KEY": settings.SECRET_KEY}
         result = CliRunner().invoke(
-            main, ["call", "--url", base, "--script", "1,1", "--no-callback"], env=env
+            main, ["call", "--url", base, "--script", "1,7", "--no-callback"], env=env
         )
         assert result.exit_code == 0, result.output
         assert "Ended: call-back ticket" in result.output

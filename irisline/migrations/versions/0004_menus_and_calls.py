@@ -50,6 +50,8 @@ def upgrade() -> None:
         sa.Column("outcome", sa.String(length=20), nullable=True),
         sa.Column("outcome_node", sa.String(length=80), nullable=True),
         sa.Column("outcome_detail", sa.Text(), nullable=True),
+        sa.Column("queue_seconds", sa.Integer(), nullable=True),
+        sa.Column("handled_seconds", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["menu_version_id"],
             ["menu_versions.id"],
