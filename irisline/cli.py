@@ -361,10 +361,12 @@ def agent_create(name: str, services: str, languages: str) -> None:
 
 def _register_groups() -> None:
     from routing.cli import menu
+    from transcription.cli import transcribe
 
     from . import menu_cli  # noqa: F401  (adds the database commands to the group)
 
     main.add_command(menu)
+    main.add_command(transcribe)
 
 
 _register_groups()
