@@ -1,7 +1,7 @@
 """`irisline run`: the whole service on one machine, on its embedded defaults.
 
-Children: the Twilio emulator (when no Twilio credentials are set), the web app and a worker
-with RQ's scheduler; plus a private redis-server when nothing answers on REDIS_URL. Ctrl-C
+Children: the Twilio emulator (when no Twilio credentials are set), the web app, a worker
+with RQ's scheduler and the cron process (reconciler, SLA escalation); plus a private redis-server when nothing answers on REDIS_URL. Ctrl-C
 stops them all.
 """
 
@@ -166,6 +166,7 @@ def run_all(host: str, port: int, emulator_port: int) -> int:
             subprocess.Popen([*cmd, "web", "--host", host, "--port", str(port)], env=env)
         )
         children.append(subprocess.Popen([*cmd, "worker"], env=env))
+        children.append(subprocess.Popen([*cmd, "cron"], env=env))
         _wait_for_port(host, port)
         click.echo(
             "\nirisline is running\n"

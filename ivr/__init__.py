@@ -44,9 +44,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=5
     )
 
-    from . import errors, landing, voice
+    from . import callback_calls, errors, landing, voice
 
     errors.init_app(app)
     app.register_blueprint(voice.bp)
+    app.register_blueprint(callback_calls.bp)
     app.register_blueprint(landing.bp)
     return app

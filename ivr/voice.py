@@ -1,4 +1,5 @@
-"""Twilio voice webhooks: language choice, the call-back offer, voicemail, call-back calls."""
+"""Twilio voice webhooks: language choice, the call-back offer, voicemail. (Call-back calls:
+`ivr.callback_calls`.)"""
 
 from __future__ import annotations
 
@@ -7,8 +8,7 @@ import logging
 from flask import Blueprint, Response, request, url_for
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from callbacks import dialling
-from callbacks.tickets import CallbackRequest, find_by_reference, request_callback
+from callbacks.tickets import CallbackRequest, request_callback
 from callbacks.voicemails import RecordingReport, store_voicemail
 from routing.callers import remember_language, remembered_language
 from routing.numbers import InvalidNumber, normalise
@@ -182,26 +182,4 @@ def recording() -> Response:
     )
     with context.db().session() as session:
         store_voicemail(session, report, region=context.settings().IRISLINE_DEFAULT_REGION)
-    return Response(status=204)
-
-
-@bp.post("/callback/answer")
-def callback_answer() -> Response:
-    """The citizen picked up a call-back: tell them why we call, then queue them for an agent."""
-    reference = request.args.get("ticket", "")
-    with context.db().session() as session:
-        ticket = find_by_reference(session, reference)
-        lang, service = ticket.language, ticket.service
-    response = VoiceResponse()
-    _say(response, lang, "callback_intro", ref=prompts.spoken_reference(reference))
-    response.enqueue(f"callback-{service}")
-    return twiml(response)
-
-
-@bp.post("/status")
-def status() -> Response:
-    attempt = request.args.get("attempt", "")
-    call_status = request.form.get("CallStatus", "")
-    if attempt:
-        dialling.settle_from_status_callback(context.db(), attempt, call_status)
     return Response(status=204)
