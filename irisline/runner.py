@@ -1,8 +1,8 @@
 """`irisline run`: the whole service on one machine, on its embedded defaults.
 
 Children: the Twilio emulator (when no Twilio credentials are set), the web app, a worker
-with RQ's scheduler and the cron process (reconciler, SLA escalation); plus a private redis-server when nothing answers on REDIS_URL. Ctrl-C
-stops them all.
+with RQ's scheduler and the cron process (reconciler, SLA escalation); plus a private
+redis-server when nothing answers on REDIS_URL. Ctrl-C stops them all.
 """
 
 from __future__ import annotations

@@ -64,11 +64,12 @@ class Driver:
     def run_outbound(self, call: Call) -> None:
         """Ring, answer, play the TwiML from the call's Url, then hang up."""
         try:
+            # Twilio's start_time: when the call was dialled (empty while queued).
+            call.start_time = datetime.now(UTC)
             self.set_status(call, "initiated")
             self.status_callback(call, "initiated")
             self.set_status(call, "ringing")
             self.status_callback(call, "ringing")
-            call.start_time = datetime.now(UTC)
             self.set_status(call, "in-progress")
             call.answered_by = "human"
             self.status_callback(call, "answered")
