@@ -164,15 +164,19 @@ class TwilioProvider:
         )
 
     def find_calls(self, *, to: str, since: datetime) -> list[CallInfo]:
-        """Calls to `to` that started at or after `since`, plus those still queued (a queued
-        call has no start time yet, so Twilio's StartTime filter can't see it)."""
+        """Calls to `to` made since `since`: those that started since then (Twilio's
+        StartTime filter), plus the latest ones created since then whatever their start time
+        (a call still queued, or canceled or failed before it was dialled, has none)."""
 
         def listing() -> list[CallInfo]:
-            started = self.client.calls.list(to=to, start_time_after=since, limit=100)
-            queued = self.client.calls.list(to=to, status="queued", limit=100)
+            started = self.client.calls.list(to=to, start_time_after=since, limit=200)
+            latest = self.client.calls.list(to=to, limit=50)
             seen: dict[str, CallInfo] = {}
-            for call in [*started, *queued]:
-                seen.setdefault(str(call.sid), _call_info(call))
+            for call in [*started, *latest]:
+                info = _call_info(call)
+                if info.date_created is not None and info.date_created < since:
+                    continue
+                seen.setdefault(info.sid, info)
             return list(seen.values())
 
         return self._request(listing)

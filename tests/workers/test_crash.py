@@ -67,6 +67,8 @@ class Fleet:
         self.logs = logs
         self.procs: list[subprocess.Popen[bytes]] = []
         self.started = 0
+        self.cron_restarts = 0
+        self.start_cron()
 
     def start_one(self) -> subprocess.Popen[bytes]:
         self.started += 1
@@ -82,7 +84,21 @@ class Fleet:
         log.close()
         return proc
 
+    def start_cron(self) -> None:
+        with (self.logs / "cron.log").open("ab") as log:
+            self.cron = subprocess.Popen(
+                [sys.executable, "-m", "irisline", "cron"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
     def fill(self) -> None:
+        if self.cron.poll() is not None:
+            self.cron_restarts += 1
+            self.start_cron()
         self.procs = [p for p in self.procs if p.poll() is None]
         while len(self.procs) < WORKERS:
             self.procs.append(self.start_one())
@@ -105,10 +121,10 @@ class Fleet:
         return True
 
     def stop(self) -> None:
-        for proc in self.procs:
+        for proc in [*self.procs, self.cron]:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
-        for proc in self.procs:
+        for proc in [*self.procs, self.cron]:
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
@@ -144,15 +160,6 @@ def stack(settings: Settings, tmp_path: Path, redis_db_number: int) -> Iterator[
         "CRASH_LOG": str(tmp_path / "self-kills.log"),
         "PYTHONPATH": str(ROOT),
     }
-    with (tmp_path / "cron.log").open("wb") as cron_log:
-        cron = subprocess.Popen(
-            [sys.executable, "-m", "irisline", "cron"],
-            cwd=ROOT,
-            env=env,
-            stdout=cron_log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
     database = Database(settings.DATABASE_URL)
     redis = Redis.from_url(settings.REDIS_URL)
     fleet = Fleet(env, tmp_path)
@@ -167,8 +174,6 @@ def stack(settings: Settings, tmp_path: Path, redis_db_number: int) -> Iterator[
         "lock": (redis_db_number,),
     }
     fleet.stop()
-    os.killpg(cron.pid, signal.SIGTERM)
-    cron.wait(timeout=10)
     for server in servers:
         server.shutdown()
         server.server_close()
@@ -249,7 +254,8 @@ def test_no_ticket_lost_and_nobody_dialled_twice_under_sigkill(stack: dict[str, 
     )
     report = (
         f"{kills} kills from outside, self-kills {dict(self_kills)}, "
-        f"{fleet.started} worker starts, {len(created)} calls, "
+        f"{fleet.started} worker starts, {fleet.cron_restarts} cron restarts, "
+        f"{len(created)} calls, "
         f"tickets {dict(statuses)}, attempts {dict(outcomes)}"
     )
     print(report)
@@ -259,7 +265,9 @@ def test_no_ticket_lost_and_nobody_dialled_twice_under_sigkill(stack: dict[str, 
             ticket = session.get(Ticket, ticket.id)
             print("stuck", ticket.id, ticket.status, ticket.due_at)
             print("  events", [(e.to_status, e.actor, e.reason, e.at) for e in ticket.events])
-            print("  attempts", [(a.idempotency_key, a.status, a.call_sid) for a in ticket.attempts])
+            print(
+                "  attempts", [(a.idempotency_key, a.status, a.call_sid) for a in ticket.attempts]
+            )
 
     assert statuses == {"completed": TICKETS}, report
     assert not unsettled, report
