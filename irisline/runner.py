@@ -183,10 +183,21 @@ def run_all(host: str, port: int, emulator_port: int) -> int:
             "Press Ctrl-C to stop.\n"
         )
         while not stopping:
-            for child in children:
-                if child.poll() is not None:
-                    click.echo(f"irisline: {child.args!r} exited ({child.returncode})", err=True)
-                    return 1
+            for i, child in enumerate(children):
+                if child.poll() is None:
+                    continue
+                args = [str(a) for a in child.args] if isinstance(child.args, list) else []
+                if args[-1:] in (["worker"], ["cron"]) and not stopping:
+                    # Like a process supervisor would: a killed worker comes back, and the
+                    # reconciler settles whatever it left half-done.
+                    click.echo(
+                        f"irisline: {child.args!r} exited ({child.returncode}); restarting it",
+                        err=True,
+                    )
+                    children[i] = subprocess.Popen(args, env=env)
+                    continue
+                click.echo(f"irisline: {child.args!r} exited ({child.returncode})", err=True)
+                return 1
             time.sleep(0.3)
         click.echo("stopping...")
         return 0
