@@ -34,6 +34,9 @@ from . import queues
 log = logging.getLogger(__name__)
 
 LOCK_KEY = "irisline:reconcile-lock"
+# Short on purpose: a worker killed during a run must not block reconciliation for long, and
+# two overlapping runs are harmless (settling is idempotent, duplicate dial jobs too).
+LOCK_TTL = 30
 # Clock skew we allow between our database and the provider when matching calls by time.
 SKEW = timedelta(minutes=1)
 
@@ -153,7 +156,7 @@ def reconcile(
     grace = grace if grace is not None else timedelta(seconds=settings.reconcile_grace)
     token = f"{id(report)}"
     try:
-        if not connection.set(LOCK_KEY, token, nx=True, ex=300):
+        if not connection.set(LOCK_KEY, token, nx=True, ex=LOCK_TTL):
             report.errors.append("another reconciliation is running")
             return report
     except RedisError as exc:
