@@ -25,6 +25,7 @@ def build(settings: Settings, queue_names: Sequence[str]) -> tuple[runtime.Runti
         worker_queues,
         connection=rt.redis,
         job_monitoring_interval=queues.JOB_MONITORING_INTERVAL,
+        maintenance_interval=queues.MAINTENANCE_INTERVAL,
     )
     return rt, worker
 

@@ -33,6 +33,10 @@ JOB_MONITORING_INTERVAL = 5
 # A started job whose heartbeat is older than this belongs to a dead worker.
 STALE_AFTER = timedelta(seconds=3 * JOB_MONITORING_INTERVAL + 5)
 POINTER_TTL = 7 * 24 * 3600
+# How late RQ's scheduler may be with a scheduled dial before the reconciler enqueues it.
+SCHEDULER_SLACK = timedelta(seconds=30)
+# Workers retry taking RQ's scheduler lock (free when the worker that held it died) this often.
+MAINTENANCE_INTERVAL = 60
 
 
 def queue(name: str, connection: Redis) -> Queue:
@@ -109,7 +113,15 @@ def dial_job_live(connection: Redis, ticket_id: int) -> bool:
         status = job.get_status()
     except NoSuchJobError:
         return False
-    if status in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
+    if status == JobStatus.SCHEDULED:
+        # Live while RQ's scheduler is on time; a scheduler that died with its worker is
+        # replaced only when another worker takes its lock, so a late job counts as lost.
+        try:
+            at = queue(DIAL, connection).scheduled_job_registry.get_scheduled_time(job)
+        except NoSuchJobError:
+            return False
+        return datetime.now(UTC) - at.replace(tzinfo=UTC) < SCHEDULER_SLACK
+    if status in (JobStatus.QUEUED, JobStatus.DEFERRED):
         return True
     if status == JobStatus.STARTED:
         beat = job.last_heartbeat or job.started_at
