@@ -121,7 +121,12 @@ def dial_job_live(connection: Redis, ticket_id: int) -> bool:
         except NoSuchJobError:
             return False
         return datetime.now(UTC) - at.replace(tzinfo=UTC) < SCHEDULER_SLACK
-    if status in (JobStatus.QUEUED, JobStatus.DEFERRED):
+    if status == JobStatus.QUEUED:
+        # Still waiting in the queue. A worker killed between taking the job off the queue
+        # (RQ moves it to an intermediate list) and marking it started leaves it "queued"
+        # nowhere a worker looks: lost.
+        return connection.lpos(queue(DIAL, connection).key, job.id) is not None
+    if status == JobStatus.DEFERRED:
         return True
     if status == JobStatus.STARTED:
         beat = job.last_heartbeat or job.started_at

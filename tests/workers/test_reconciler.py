@@ -146,3 +146,17 @@ def test_due_tickets_are_enqueued_again_after_redis_lost_everything(
     assert _run(database, redis_conn, provider, settings).enqueued == 3
     assert Queue("dial", connection=redis_conn).count == 3
     assert _run(database, redis_conn, provider, settings).enqueued == 0
+
+
+def test_job_taken_off_the_queue_by_a_killed_worker_counts_as_lost(
+    database: Database, redis_conn: Redis, emulated: tuple[Settings, Store]
+) -> None:
+    settings, _ = emulated
+    ticket_id = _ticket(database)
+    queues.enqueue_dial(redis_conn, ticket_id)
+    dial = Queue("dial", connection=redis_conn)
+    # What RQ's dequeue does first; the worker is killed before it marks the job started.
+    redis_conn.lmove(dial.key, dial.intermediate_queue_key)
+    assert not queues.dial_job_live(redis_conn, ticket_id)
+    report = _run(database, redis_conn, TwilioProvider(settings), settings)
+    assert report.enqueued == 1 and dial.count == 1
