@@ -101,10 +101,17 @@ class Attempt(Base):
     seq: Mapped[int] = mapped_column(Integer)
     idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
     status: Mapped[str] = mapped_column(String(20), default="dialling")
+    # customer-first (the citizen is dialled, with answering-machine detection) or agent-first
+    # (an agent is rung and bridged to the citizen).
+    mode: Mapped[str] = mapped_column(
+        String(20), default="customer-first", server_default="customer-first"
+    )
+    # Twilio's AnsweredBy: human, machine_start, fax, unknown, ...
+    answered_by: Mapped[str | None] = mapped_column(String(30))
     call_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     placed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     error: Mapped[str | None] = mapped_column(Text)
 
     ticket: Mapped[Ticket] = relationship(back_populates="attempts")

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -150,7 +150,6 @@ def default_policy(service: str) -> ServicePolicy:
     return _DEFAULT_POLICY
 
 
-@lru_cache(maxsize=64)
 def service_policy(service: str) -> ServicePolicy:
     """A service's policy: its opening hours and quiet hours from the routing directory; a
     service the directory doesn't know gets office hours."""
@@ -279,3 +278,19 @@ def next_opening(calendar: Calendar, after: datetime, horizon_days: int = 60) ->
             if w.start > after:
                 return w.start
     return None
+
+
+def dial_window(
+    ticket: Any, now: datetime, policies: PolicyProvider | None = None
+) -> datetime | None:
+    """The dialler's window check: None when `ticket` may be dialled at `now`, else the next
+    moment it may be (its service's callable windows, within the citizen's preferred window).
+    A ticket with no callable time left within the horizon is looked at again in a day."""
+    policy = (policies or service_policy)(ticket.service)
+    preferred = None
+    if ticket.preferred_start is not None and ticket.preferred_end is not None:
+        preferred = Window(ticket.preferred_start, ticket.preferred_end)
+    window = next_window(policy, now, preferred)
+    if window is None:
+        return now + timedelta(days=1)
+    return None if now in window else window.start

@@ -82,6 +82,48 @@ def worker(queues: str, burst: bool) -> None:
 
 
 @main.command()
+def cron() -> None:
+    """Enqueue the periodic jobs (reconciler, SLA escalation) with RQ's cron scheduler."""
+    from workers.periodic import run as run_cron
+
+    settings = load_settings()
+    logging.basicConfig(level=settings.IRISLINE_LOG_LEVEL)
+    run_cron(settings)
+
+
+@main.command()
+@click.option(
+    "--grace",
+    type=float,
+    default=None,
+    help="seconds an attempt may stay unsettled before the provider is asked "
+    "(default IRISLINE_RECONCILE_GRACE)",
+)
+def reconcile(grace: float | None) -> None:
+    """Reconcile once: settle attempts a dead worker left, enqueue due tickets without a job."""
+    from datetime import timedelta
+
+    from workers import reconciler, runtime
+
+    settings = load_settings()
+    logging.basicConfig(level=settings.IRISLINE_LOG_LEVEL)
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+    if grace is not None and grace < 30:
+        raise click.BadParameter("must be at least 30 seconds", param_hint="--grace")
+    rt = runtime.Runtime.from_settings(settings)
+    report = reconciler.reconcile(
+        rt.db,
+        rt.redis,
+        rt.provider,
+        settings,
+        grace=None if grace is None else timedelta(seconds=grace),
+    )
+    click.echo(report.summary())
+    for error in report.errors:
+        click.echo(f"  {error}", err=True)
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5050, show_default=True, type=int)
 @click.option("--log", "log_path", default=None, help="append a JSON line per event to this file")

@@ -1,8 +1,8 @@
 """`irisline run`: the whole service on one machine, on its embedded defaults.
 
-Children: the Twilio emulator (when no Twilio credentials are set), the web app and a worker
-with RQ's scheduler; plus a private redis-server when nothing answers on REDIS_URL. Ctrl-C
-stops them all.
+Children: the Twilio emulator (when no Twilio credentials are set), the web app, a worker
+with RQ's scheduler and the cron process (reconciler, SLA escalation); plus a private
+redis-server when nothing answers on REDIS_URL. Ctrl-C stops them all.
 """
 
 from __future__ import annotations
@@ -174,6 +174,7 @@ def run_all(host: str, port: int, emulator_port: int) -> int:
             subprocess.Popen([*cmd, "web", "--host", host, "--port", str(port)], env=env)
         )
         children.append(subprocess.Popen([*cmd, "worker"], env=env))
+        children.append(subprocess.Popen([*cmd, "cron"], env=env))
         _wait_for_port(host, port)
         click.echo(
             "\nirisline is running\n"
@@ -190,10 +191,21 @@ def run_all(host: str, port: int, emulator_port: int) -> int:
             "Press Ctrl-C to stop.\n"
         )
         while not stopping:
-            for child in children:
-                if child.poll() is not None:
-                    click.echo(f"irisline: {child.args!r} exited ({child.returncode})", err=True)
-                    return 1
+            for i, child in enumerate(children):
+                if child.poll() is None:
+                    continue
+                args = [str(a) for a in child.args] if isinstance(child.args, list) else []
+                if args[-1:] in (["worker"], ["cron"]) and not stopping:
+                    # Like a process supervisor would: a killed worker comes back, and the
+                    # reconciler settles whatever it left half-done.
+                    click.echo(
+                        f"irisline: {child.args!r} exited ({child.returncode}); restarting it",
+                        err=True,
+                    )
+                    children[i] = subprocess.Popen(args, env=env)
+                    continue
+                click.echo(f"irisline: {child.args!r} exited ({child.returncode})", err=True)
+                return 1
             time.sleep(0.3)
         click.echo("stopping...")
         return 0

@@ -25,6 +25,7 @@ INTEGER_SETTINGS = (
     "IRISLINE_RATE_LIMIT_WINDOW",
     "IRISLINE_QUEUE_HANGUP_SECONDS",
 )
+DIALLING_MODES = ("customer-first", "agent-first")
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -61,11 +62,21 @@ class Settings:
     IRISLINE_DEFAULT_REGION: str = "BE"
     IRISLINE_LOG_LEVEL: str = "INFO"
     IRISLINE_AUTO_MIGRATE: str = "auto"
+    IRISLINE_SERVICES_FILE: str = ""
     IRISLINE_ALLOWED_COUNTRIES: str = "BE,NL,FR,DE,LU"
     IRISLINE_RATE_LIMIT_PER_NUMBER: str = "5"
     IRISLINE_RATE_LIMIT_PER_ADDRESS: str = "30"
     IRISLINE_RATE_LIMIT_WINDOW: str = "3600"
     IRISLINE_QUEUE_HANGUP_SECONDS: str = "60"
+    # Dialling and workers (README, "Configuration").
+    IRISLINE_CALLS_PER_SECOND: str = "1"
+    IRISLINE_DIALLING_MODE: str = "customer-first"
+    IRISLINE_DIALLING_MODES: str = ""
+    IRISLINE_AGENT_TARGET: str = "client:agents-{service}"
+    IRISLINE_AGENT_LANGUAGE: str = "fr"
+    IRISLINE_RECONCILE_INTERVAL: str = "30"
+    IRISLINE_RECONCILE_GRACE: str = "60"
+    IRISLINE_SLA_HOURS: str = "24"
 
     @classmethod
     def load(
@@ -127,6 +138,39 @@ class Settings:
         key = (self.SECRET_KEY or "irisline-debug").encode()
         return hmac.new(key, b"irisline-emulator-auth-token", hashlib.sha256).hexdigest()[:32]
 
+    @property
+    def calls_per_second(self) -> float:
+        return float(self.IRISLINE_CALLS_PER_SECOND)
+
+    @property
+    def reconcile_interval(self) -> int:
+        return max(1, int(float(self.IRISLINE_RECONCILE_INTERVAL)))
+
+    @property
+    def reconcile_grace(self) -> float:
+        return float(self.IRISLINE_RECONCILE_GRACE)
+
+    @property
+    def sla_hours(self) -> float:
+        return float(self.IRISLINE_SLA_HOURS)
+
+    def dialling_modes(self) -> dict[str, str]:
+        """`IRISLINE_DIALLING_MODES` ("service=mode,service=mode") as a mapping."""
+        modes = {}
+        for item in self.IRISLINE_DIALLING_MODES.split(","):
+            if item.strip():
+                service, _, mode = item.partition("=")
+                modes[service.strip()] = mode.strip()
+        return modes
+
+    def dialling_mode(self, service: str) -> str:
+        """The dialling mode of a service: its entry in IRISLINE_DIALLING_MODES, else the
+        default IRISLINE_DIALLING_MODE."""
+        return self.dialling_modes().get(service, self.IRISLINE_DIALLING_MODE)
+
+    def agent_target(self, service: str) -> str:
+        return self.IRISLINE_AGENT_TARGET.format(service=service)
+
     def problems(self) -> list[str]:
         """Reasons why these settings are unsafe or unusable; empty when all is well."""
         found = []
@@ -145,6 +189,11 @@ class Settings:
         for name in ("DATABASE_URL", "REDIS_URL"):
             if "://" not in getattr(self, name):
                 found.append(f"{name} must be a URL, not {getattr(self, name)!r}")
+        found.extend(self._worker_problems())
+        if self.IRISLINE_SERVICES_FILE and not Path(self.IRISLINE_SERVICES_FILE).is_file():
+            found.append(
+                f"IRISLINE_SERVICES_FILE is not a readable file: {self.IRISLINE_SERVICES_FILE}"
+            )
         if self.IRISLINE_DEBUG:
             return found
         if len(self.SECRET_KEY) < 16:
@@ -157,6 +206,31 @@ class Settings:
 
     def integer(self, name: str) -> int:
         return int(getattr(self, name).strip())
+
+    def _worker_problems(self) -> list[str]:
+        found = []
+        numbers = {
+            "IRISLINE_CALLS_PER_SECOND": (self.IRISLINE_CALLS_PER_SECOND, 0.01),
+            "IRISLINE_RECONCILE_INTERVAL": (self.IRISLINE_RECONCILE_INTERVAL, 1),
+            # The reconciler must never settle an attempt that a live worker may still dial:
+            # workers give up 15 s after the attempt's commit, and the request times out in 10 s.
+            "IRISLINE_RECONCILE_GRACE": (self.IRISLINE_RECONCILE_GRACE, 30),
+            "IRISLINE_SLA_HOURS": (self.IRISLINE_SLA_HOURS, 0.01),
+        }
+        for name, (raw, minimum) in numbers.items():
+            try:
+                ok = float(raw) >= minimum
+            except ValueError:
+                ok = False
+            if not ok:
+                found.append(f"{name} must be a number of at least {minimum}, not {raw!r}")
+        for service, mode in {"": self.IRISLINE_DIALLING_MODE, **self.dialling_modes()}.items():
+            if mode not in DIALLING_MODES:
+                where = f" for service {service!r}" if service else ""
+                found.append(
+                    f"dialling mode{where} must be one of {', '.join(DIALLING_MODES)}, not {mode!r}"
+                )
+        return found
 
     def check(self) -> Settings:
         found = self.problems()

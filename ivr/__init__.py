@@ -12,7 +12,9 @@ from redis import Redis
 from callbacks.windows import service_policy
 from irisline.db import Database
 from irisline.migrate import upgrade
-from irisline.settings import Settings
+from irisline.settings import ConfigError, Settings
+from routing.problems import MenuError
+from routing.services import default_services
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -25,6 +27,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if testing and not settings.IRISLINE_DEBUG:
         settings = settings.replace(IRISLINE_DEBUG=True)
     settings.check()
+    try:
+        default_services()
+    except MenuError as exc:
+        raise ConfigError(f"the service directory has problems: {exc.message}") from exc
     logging.basicConfig(level=settings.IRISLINE_LOG_LEVEL)
     # The twilio client logs every request's headers at INFO.
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
@@ -46,10 +52,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=5
     )
 
-    from . import api, errors, landing, sms, survey, voice
+    from . import api, callback_calls, errors, landing, sms, survey, voice
 
     errors.init_app(app)
     app.register_blueprint(voice.bp)
+    app.register_blueprint(callback_calls.bp)
     app.register_blueprint(survey.bp)
     app.register_blueprint(sms.bp)
     app.register_blueprint(api.bp)

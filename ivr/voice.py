@@ -16,10 +16,10 @@ from flask import Blueprint, Response, request, url_for
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from callbacks import dialling, intake
+from callbacks import intake
 from callbacks import texts as ticket_texts
 from callbacks.models import Agent
-from callbacks.tickets import CallbackRequest, find_by_reference
+from callbacks.tickets import CallbackRequest
 from callbacks.voicemails import RecordingReport, store_voicemail
 from irisline.errors import InvalidInput
 from routing import calls, flow, versions
@@ -31,7 +31,7 @@ from routing.numbers import InvalidNumber, keyed_number, normalise, read_back
 from routing.services import Service, default_services
 from routing.speech import wait_phrase, when_phrase
 from routing.waits import estimate_wait, offer_callback_first
-from workers.queues import enqueue_dial, enqueue_notifications
+from workers.queues import enqueue_notifications, schedule_dial
 
 from . import context, prompts
 from .guard import protect
@@ -497,12 +497,11 @@ def callback() -> Response:
             _say(response, menu, lang, "merged", ref=ref)
         response.hangup()
         _finish(session, "callback", svc.id, ticket.reference)
-        ticket_id, due_now = ticket.id, ticket.due_at is None or ticket.due_at <= moment
+        ticket_id, due_at = ticket.id, ticket.due_at or moment
         ids = submission.notification_ids
     redis = context.redis()
     enqueue_notifications(redis, ids)
-    if due_now:
-        enqueue_dial(redis, ticket_id)
+    schedule_dial(redis, ticket_id, due_at)
     return twiml(response)
 
 
@@ -648,32 +647,4 @@ def call_status() -> Response:
         if record.outcome == "queued" and raw.isdigit() and record.queue_seconds is not None:
             record.handled_seconds = max(0, int(raw) - record.queue_seconds)
         record.ended_at = record.ended_at or context.now()
-    return Response(status=204)
-
-
-# --- call-back calls ------------------------------------------------------------------------
-
-
-@bp.post("/callback/answer")
-def callback_answer() -> Response:
-    """The citizen picked up a call-back: tell them why we call, then queue them for an agent."""
-    reference = request.args.get("ticket", "")
-    with context.db().session() as session:
-        ticket = find_by_reference(session, reference)
-        lang, service = ticket.language, ticket.service
-    response = VoiceResponse()
-    response.say(
-        prompts.text(lang, "callback_intro", ref=prompts.spoken_reference(reference)),
-        language=prompts.tag(lang),
-    )
-    response.enqueue(f"callback-{service}")
-    return twiml(response)
-
-
-@bp.post("/status")
-def status() -> Response:
-    attempt = request.args.get("attempt", "")
-    call_status = request.form.get("CallStatus", "")
-    if attempt:
-        dialling.settle_from_status_callback(context.db(), attempt, call_status)
     return Response(status=204)

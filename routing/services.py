@@ -9,6 +9,7 @@ service), and the call-back scheduler needs them without any menu.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -163,10 +164,23 @@ def default_services_text() -> str:
     return resources.files("routing").joinpath("services.yaml").read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=1)
+SERVICES_FILE_VARIABLE = "IRISLINE_SERVICES_FILE"
+
+
 def default_services() -> ServiceDirectory:
-    """The bundled directory, read once per process (it is package data, never rewritten)."""
-    return parse_services(default_services_text(), "services.yaml")
+    """The directory in use: the file named by IRISLINE_SERVICES_FILE, else the bundled one.
+    Read once per process; raises MenuError listing the file's problems."""
+    return _directory(os.environ.get(SERVICES_FILE_VARIABLE) or None)
+
+
+@lru_cache(maxsize=4)
+def _directory(path: str | None) -> ServiceDirectory:
+    if path is None:
+        return parse_services(default_services_text(), "services.yaml")
+    found, problems = read_services_file(path)
+    if found is None or problems:
+        raise MenuError(problems)
+    return found
 
 
 class _DirectoryReader:

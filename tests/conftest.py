@@ -225,3 +225,14 @@ def serve() -> Iterator[Any]:
     yield _serve
     for each in served:
         each.close()
+
+
+ALWAYS_OPEN_SERVICES = Path(__file__).parent / "data" / "services-always-open.yaml"
+
+
+@pytest.fixture
+def always_open(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A service directory where `general` takes calls and call-backs at any hour, for tests
+    whose workers dial at the real time of the test run."""
+    monkeypatch.setenv("IRISLINE_SERVICES_FILE", str(ALWAYS_OPEN_SERVICES))
+    return ALWAYS_OPEN_SERVICES

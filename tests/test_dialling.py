@@ -3,12 +3,14 @@ settle them idempotently."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from callbacks import dialling
 from callbacks.models import Attempt, Ticket
 from callbacks.tickets import CallbackRequest, request_callback
-from irisline.db import Database
+from irisline.db import Database, utcnow
 from irisline.telephony import ProviderRejected, ProviderTimeout, ProviderUnavailable
 
 
@@ -21,7 +23,7 @@ class FakeDialler:
         self.seen: list[tuple[str, str]] = []
         self.sids = iter(f"CA{n:032x}" for n in range(0xF0, 0x100))
 
-    def place_callback_call(self, *, to: str, reference: str, attempt_key: str) -> str:
+    def place_callback_call(self, *, to: str, reference: str, attempt_key: str, **_: Any) -> str:
         with self.database.session() as session:
             attempt = session.scalars(
                 select(Attempt).where(Attempt.idempotency_key == attempt_key)
@@ -41,6 +43,12 @@ def _ticket(database: Database) -> int:
             session, CallbackRequest("+32470123456", "general", "en", "web")
         )
         return ticket.id
+
+
+def _make_due(database: Database) -> None:
+    """Bring the ticket's due time (a retry is due RETRY_DELAY later) to now."""
+    with database.session() as session:
+        session.scalars(select(Ticket)).one().due_at = utcnow()
 
 
 def _state(database: Database) -> tuple[str, list[tuple[str, str | None]]]:
@@ -76,7 +84,8 @@ def test_rejected_number_fails_the_ticket_without_retry(database: Database) -> N
 def test_unavailable_provider_schedules_a_retry(database: Database) -> None:
     ticket_id = _ticket(database)
     dialling.dial(database, ticket_id, FakeDialler(database, ProviderUnavailable("503")))
-    assert _state(database) == ("retry", [("failed", None)])
+    # The citizen was not called: the attempt is "not-placed" and does not count.
+    assert _state(database) == ("retry", [("not-placed", None)])
 
 
 def test_timeout_leaves_the_attempt_for_the_reconciler(database: Database) -> None:
@@ -104,6 +113,7 @@ def test_attempts_are_exhausted_after_the_maximum(database: Database) -> None:
     ticket_id = _ticket(database)
     dialler = FakeDialler(database)
     for seq in range(1, dialling.MAX_ATTEMPTS + 1):
+        _make_due(database)
         dialling.dial(database, ticket_id, dialler)
         dialling.settle_from_status_callback(database, f"{ticket_id}-{seq}", "busy")
     status, attempts = _state(database)

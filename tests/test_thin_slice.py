@@ -47,7 +47,7 @@ class Stack:
 
 
 @pytest.fixture
-def stack(settings: Settings, serve: Callable[[Any], Any]) -> Iterator[Stack]:
+def stack(settings: Settings, serve: Callable[[Any], Any], always_open: Any) -> Iterator[Stack]:
     web_port, emulator_port = _free_port(), _free_port()
     settings = settings.replace(
         PUBLIC_BASE_URL=f"http://127.0.0.1:{web_port}",

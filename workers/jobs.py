@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
-from callbacks import dialling
+from dataclasses import asdict
+from datetime import timedelta
 
+from callbacks import dialling
+from irisline.db import utcnow
+
+from . import queues, reconciler, sla
 from .runtime import current
 
 
 def dial_ticket(ticket_id: int) -> dict[str, object]:
     rt = current()
-    outcome = dialling.dial(rt.db, ticket_id, rt.provider)
+    outcome = dialling.dial(
+        rt.db,
+        ticket_id,
+        rt.provider,
+        mode_for=rt.settings.dialling_mode,
+        window=rt.window,
+        pacer=rt.pacer,
+    )
+    if outcome.retry_at is not None:
+        queues.schedule_dial(rt.redis, ticket_id, outcome.retry_at)
     return {
         "ticket_id": outcome.ticket_id,
         "attempt": outcome.attempt_key,
         "call_sid": outcome.call_sid,
         "skipped": outcome.skipped,
+        "retry_at": outcome.retry_at.isoformat() if outcome.retry_at else None,
     }
 
 
@@ -37,3 +52,17 @@ def sweep_callbacks() -> dict[str, object]:
     with rt.db.session() as session:
         result = intake.sweep(session)
     return {"escalated": result.escalated, "expired": result.expired, "released": result.released}
+
+
+def reconcile() -> dict[str, object]:
+    rt = current()
+    return asdict(reconciler.reconcile(rt.db, rt.redis, rt.provider, rt.settings))
+
+
+def escalate_sla() -> list[int]:
+    rt = current()
+    return sla.escalate_overdue(rt.db, now=utcnow(), sla=timedelta(hours=rt.settings.sla_hours))
+
+
+def noop(_payload: object = None) -> None:
+    """Does nothing: the baseline of bench/bench_pipeline.py."""

@@ -1,13 +1,21 @@
-"""RQ queues by concern. Connections are always passed in; nothing global."""
+"""RQ queues by concern. Connections are always passed in; nothing global.
+
+Dial jobs get fresh ids; the id of the latest one per ticket is kept under
+`irisline:dial-job:<ticket>` so the reconciler can tell whether a ticket still has a live job.
+Several jobs for one ticket are harmless: the database decides whether a dial happens.
+"""
 
 from __future__ import annotations
 
 import logging
 import secrets
+from datetime import UTC, datetime, timedelta
 
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +25,19 @@ TRANSCRIBE = "transcribe"
 MAINTENANCE = "maintenance"
 ALL = (DIAL, NOTIFY, TRANSCRIBE, MAINTENANCE)
 
+DIAL_JOB = "workers.jobs.dial_ticket"
+# A dial job waits at most ~20 s for a pacing token and 10 s for the provider.
+DIAL_JOB_TIMEOUT = 60
+# Workers heartbeat running jobs this often (irisline worker sets RQ's job_monitoring_interval).
+JOB_MONITORING_INTERVAL = 5
+# A started job whose heartbeat is older than this belongs to a dead worker.
+STALE_AFTER = timedelta(seconds=3 * JOB_MONITORING_INTERVAL + 5)
+POINTER_TTL = 7 * 24 * 3600
+# How late RQ's scheduler may be with a scheduled dial before the reconciler enqueues it.
+SCHEDULER_SLACK = timedelta(seconds=30)
+# Workers retry taking RQ's scheduler lock (free when the worker that held it died) this often.
+MAINTENANCE_INTERVAL = 60
+
 
 def queue(name: str, connection: Redis) -> Queue:
     if name not in ALL:
@@ -24,13 +45,31 @@ def queue(name: str, connection: Redis) -> Queue:
     return Queue(name, connection=connection)
 
 
+def _pointer(ticket_id: int) -> str:
+    return f"irisline:dial-job:{ticket_id}"
+
+
+def _new_job_id(ticket_id: int) -> str:
+    return f"dial-{ticket_id}-{secrets.token_hex(4)}"
+
+
 def enqueue_dial(connection: Redis, ticket_id: int) -> bool:
-    """Ask a worker to dial a ticket. False when Redis is away: the ticket is in the database
-    and the reconciler will enqueue it again, so the caller's request is not lost."""
+    """Ask a worker to dial a ticket now. False when Redis is away: the ticket is in the
+    database and the reconciler will enqueue it again, so the caller's request is not lost."""
+    job_id = _new_job_id(ticket_id)
     try:
-        queue(DIAL, connection).enqueue(
-            "workers.jobs.dial_ticket", ticket_id, job_id=f"dial-{ticket_id}-{secrets.token_hex(4)}"
-        )
+        with connection.pipeline() as pipe:
+            queue(DIAL, connection).enqueue(
+                DIAL_JOB,
+                ticket_id,
+                job_id=job_id,
+                job_timeout=DIAL_JOB_TIMEOUT,
+                result_ttl=300,
+                failure_ttl=7 * 24 * 3600,
+                pipeline=pipe,
+            )
+            pipe.set(_pointer(ticket_id), job_id, ex=POINTER_TTL)
+            pipe.execute()
     except RedisError as exc:
         log.warning("could not enqueue dial for ticket %s: %s", ticket_id, exc)
         return False
@@ -51,3 +90,61 @@ def enqueue_notifications(connection: Redis, notification_ids: list[int]) -> boo
         log.warning("could not enqueue notifications %s: %s", notification_ids, exc)
         return False
     return True
+
+
+def schedule_dial(connection: Redis, ticket_id: int, at: datetime) -> bool:
+    """Have RQ's scheduler enqueue a dial for the ticket at `at` (at once if that is past)."""
+    if at <= datetime.now(UTC):
+        return enqueue_dial(connection, ticket_id)
+    job_id = _new_job_id(ticket_id)
+    try:
+        with connection.pipeline() as pipe:
+            queue(DIAL, connection).enqueue_at(
+                at,
+                DIAL_JOB,
+                ticket_id,
+                job_id=job_id,
+                job_timeout=DIAL_JOB_TIMEOUT,
+                result_ttl=300,
+                failure_ttl=7 * 24 * 3600,
+                pipeline=pipe,
+            )
+            pipe.set(_pointer(ticket_id), job_id, ex=POINTER_TTL)
+            pipe.execute()
+    except RedisError as exc:
+        log.warning("could not schedule dial for ticket %s: %s", ticket_id, exc)
+        return False
+    return True
+
+
+def dial_job_live(connection: Redis, ticket_id: int) -> bool:
+    """Whether the ticket's latest dial job is waiting (queued, scheduled) or running in a
+    worker that still heartbeats."""
+    raw = connection.get(_pointer(ticket_id))
+    if raw is None:
+        return False
+    try:
+        job_id = raw.decode() if isinstance(raw, bytes) else str(raw)
+        job = Job.fetch(job_id, connection=connection)
+        status = job.get_status()
+    except NoSuchJobError:
+        return False
+    if status == JobStatus.SCHEDULED:
+        # Live while RQ's scheduler is on time; a scheduler that died with its worker is
+        # replaced only when another worker takes its lock, so a late job counts as lost.
+        try:
+            at = queue(DIAL, connection).scheduled_job_registry.get_scheduled_time(job)
+        except NoSuchJobError:
+            return False
+        return datetime.now(UTC) - at.replace(tzinfo=UTC) < SCHEDULER_SLACK
+    if status == JobStatus.QUEUED:
+        # Still waiting in the queue. A worker killed between taking the job off the queue
+        # (RQ moves it to an intermediate list) and marking it started leaves it "queued"
+        # nowhere a worker looks: lost.
+        return connection.lpos(queue(DIAL, connection).key, job.id) is not None
+    if status == JobStatus.DEFERRED:
+        return True
+    if status == JobStatus.STARTED:
+        beat = job.last_heartbeat or job.started_at
+        return beat is not None and datetime.now(UTC) - beat.replace(tzinfo=UTC) < STALE_AFTER
+    return False

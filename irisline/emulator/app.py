@@ -38,6 +38,31 @@ def _valid_number(raw: str) -> bool:
         return False
 
 
+def _parse_when(raw: str) -> datetime | None:
+    """Twilio's date filters: YYYY-MM-DD, or the twilio library's YYYY-MM-DDTHH:MM:SSZ."""
+    for fmt in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(raw, fmt).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    return None
+
+
+def _started_filter(calls: list[Call], args: Any) -> list[Call]:
+    """StartTime>, StartTime>=, StartTime<, StartTime<=: a call not yet dialled has no start
+    time and never matches."""
+    for param, keep in (
+        ("StartTime>", lambda t, w: t >= w),
+        ("StartTime>=", lambda t, w: t >= w),
+        ("StartTime<", lambda t, w: t < w),
+        ("StartTime<=", lambda t, w: t <= w),
+    ):
+        when = _parse_when(args.get(param, ""))
+        if when is not None:
+            calls = [c for c in calls if c.start_time is not None and keep(c.start_time, when)]
+    return calls
+
+
 def create_emulator_app(
     settings: Settings,
     *,
@@ -95,7 +120,8 @@ def create_emulator_app(
             return twilio_error(400, 21213, "No 'From' number is specified")
         if not (form.get("Url") or form.get("Twiml") or form.get("ApplicationSid")):
             return twilio_error(400, 21205, "Url parameter is required.")
-        if not _valid_number(to):
+        # A "client:<identity>" target rings a Twilio Client (an agent's softphone).
+        if not to.startswith("client:") and not _valid_number(to):
             return twilio_error(400, 21211, f"Invalid 'To' Phone Number: {to}")
         method = form.get("Method", "POST").upper()
         if method not in ("GET", "POST"):
@@ -161,6 +187,7 @@ def create_emulator_app(
             calls = [c for c in calls if c.to == to]
         if status := request.args.get("Status"):
             calls = [c for c in calls if c.status == status]
+        calls = _started_filter(calls, request.args)
         return page("calls", [c.to_json() for c in calls], account_sid)
 
     @app.post(f"{API}/Messages.json")

@@ -87,6 +87,8 @@ class Driver:
         outcome = None
         final = "completed"
         try:
+            # Twilio's start_time: when the call was dialled (empty while queued).
+            call.start_time = datetime.now(UTC)
             self.set_status(call, "initiated")
             self.status_callback(session, "initiated")
             if call.pending and call.pending[0] == "hangup":
@@ -100,7 +102,6 @@ class Driver:
             if fate == "no-answer" or (call.pending and call.pending[0] == "hangup"):
                 final = "no-answer" if fate == "no-answer" else "canceled"
                 return None
-            call.start_time = datetime.now(UTC)
             if call.machine_detection:
                 call.answered_by = "machine_start" if fate == "machine" else "human"
             self.set_status(call, "in-progress")

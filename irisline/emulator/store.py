@@ -230,7 +230,13 @@ class Store:
     def add_call(self, call: Call) -> None:
         with self.lock:
             self.calls[call.sid] = call
-        self.log("call.created", sid=call.sid, to=call.to, url=call.url)
+        self.log(
+            "call.created",
+            sid=call.sid,
+            to=call.to,
+            url=call.url,
+            status_callback=call.status_callback,
+        )
 
     def add_message(self, message: Message) -> None:
         with self.lock:

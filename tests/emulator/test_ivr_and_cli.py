@@ -78,7 +78,7 @@ def _env(settings: Settings, tmp_path: Path) -> dict[str, str]:
 
 
 def test_call_script_prints_the_transcript_and_plays_the_callback(
-    settings: Settings, tmp_path: Path
+    settings: Settings, tmp_path: Path, always_open: Path
 ) -> None:
     result = CliRunner().invoke(main, ["call", "--script", "3,7"], env=_env(settings, tmp_path))
     assert result.exit_code == 0, result.output
