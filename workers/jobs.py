@@ -2,26 +2,36 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict
 from datetime import timedelta
 
 from callbacks import dialling
 from irisline.db import utcnow
+from irisline.errors import NotFound
 
 from . import queues, reconciler, sla
 from .runtime import current
 
+log = logging.getLogger(__name__)
+
 
 def dial_ticket(ticket_id: int) -> dict[str, object]:
     rt = current()
-    outcome = dialling.dial(
-        rt.db,
-        ticket_id,
-        rt.provider,
-        mode_for=rt.settings.dialling_mode,
-        window=rt.window,
-        pacer=rt.pacer,
-    )
+    try:
+        outcome = dialling.dial(
+            rt.db,
+            ticket_id,
+            rt.provider,
+            mode_for=rt.settings.dialling_mode,
+            window=rt.window,
+            pacer=rt.pacer,
+        )
+    except NotFound:
+        # A job outlived its ticket (erased, or a Redis shared with another database): the
+        # database is the source of truth, so there is nothing to dial.
+        log.warning("dial job for ticket %s, which does not exist: dropped", ticket_id)
+        return {"ticket_id": ticket_id, "skipped": "no such ticket"}
     if outcome.retry_at is not None:
         queues.schedule_dial(rt.redis, ticket_id, outcome.retry_at)
     return {

@@ -205,3 +205,17 @@ def test_unsafe_worker_settings_refuse_to_start(settings: Settings) -> None:
     bad = settings.replace(IRISLINE_RECONCILE_GRACE="10", IRISLINE_DIALLING_MODE="robot")
     problems = " ".join(bad.problems())
     assert "IRISLINE_RECONCILE_GRACE" in problems and "dialling mode" in problems
+
+
+def test_dial_job_for_a_missing_ticket_is_dropped(database: Database) -> None:
+    rt = runtime.Runtime(
+        settings=Settings.load(environ={}, overrides={"IRISLINE_DEBUG": True}),
+        db=database,
+        redis=None,  # type: ignore[arg-type]
+        provider=None,  # type: ignore[arg-type]
+    )
+    runtime.install(rt)
+    try:
+        assert jobs.dial_ticket(424242) == {"ticket_id": 424242, "skipped": "no such ticket"}
+    finally:
+        runtime.install(None)
