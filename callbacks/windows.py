@@ -17,7 +17,7 @@ The routing package will provide per-service opening hours; it only has to imple
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any, Protocol
@@ -278,6 +278,15 @@ def next_opening(calendar: Calendar, after: datetime, horizon_days: int = 60) ->
             if w.start > after:
                 return w.start
     return None
+
+
+def policies_with_sla(sla: timedelta) -> PolicyProvider:
+    """Each service's policy with the SLA the operators set (IRISLINE_SLA_HOURS)."""
+
+    def provider(service: str) -> ServicePolicy:
+        return replace(service_policy(service), sla=sla)
+
+    return provider
 
 
 def dial_window(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
 from redis import Redis
 
-from callbacks.windows import service_policy
+from callbacks.windows import policies_with_sla
 from irisline.db import Database
 from irisline.migrate import upgrade
 from irisline.settings import ConfigError, Settings
@@ -46,7 +47,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if settings.auto_migrate(testing):
         upgrade(database)
     app.extensions["irisline.settings"] = settings
-    app.extensions["irisline.callback_policies"] = service_policy
+    app.extensions["irisline.callback_policies"] = policies_with_sla(
+        timedelta(hours=settings.sla_hours)
+    )
     app.extensions["irisline.db"] = database
     app.extensions["irisline.redis"] = Redis.from_url(
         settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=5

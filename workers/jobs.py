@@ -7,10 +7,9 @@ from dataclasses import asdict
 from datetime import timedelta
 
 from callbacks import dialling
-from irisline.db import utcnow
 from irisline.errors import NotFound
 
-from . import queues, reconciler, sla
+from . import queues, reconciler
 from .runtime import current
 
 log = logging.getLogger(__name__)
@@ -57,21 +56,18 @@ def send_notification(notification_id: int) -> dict[str, object]:
 def sweep_callbacks() -> dict[str, object]:
     """Periodic: escalate tickets past their SLA, expire old ones, release abandoned claims."""
     from callbacks import intake
+    from callbacks.windows import policies_with_sla
 
     rt = current()
+    policies = policies_with_sla(timedelta(hours=rt.settings.sla_hours))
     with rt.db.session() as session:
-        result = intake.sweep(session)
+        result = intake.sweep(session, policies=policies)
     return {"escalated": result.escalated, "expired": result.expired, "released": result.released}
 
 
 def reconcile() -> dict[str, object]:
     rt = current()
     return asdict(reconciler.reconcile(rt.db, rt.redis, rt.provider, rt.settings))
-
-
-def escalate_sla() -> list[int]:
-    rt = current()
-    return sla.escalate_overdue(rt.db, now=utcnow(), sla=timedelta(hours=rt.settings.sla_hours))
 
 
 def noop(_payload: object = None) -> None:

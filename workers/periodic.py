@@ -1,10 +1,11 @@
 """Periodic jobs, on RQ 3's own cron scheduler (`rq.cron.CronScheduler`).
 
 `irisline cron` runs one CronScheduler process that enqueues, on the `maintenance` queue:
-the reconciler every IRISLINE_RECONCILE_INTERVAL seconds and the SLA escalation every five
-minutes. Its schedule lives in the process, not in Redis, so it keeps going after Redis lost
-its data (self-rescheduling jobs would not). Two cron processes only mean duplicate runs,
-which are harmless: the reconciler takes a lock, escalation is idempotent.
+the reconciler every IRISLINE_RECONCILE_INTERVAL seconds and the call-back sweep (SLA
+escalation, expiry, abandoned claims: `callbacks.intake.sweep`) every five minutes. Its
+schedule lives in the process, not in Redis, so it keeps going after Redis lost its data
+(self-rescheduling jobs would not). Two cron processes only mean duplicate runs, which are
+harmless: the reconciler takes a lock, the sweep is idempotent.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def build(connection: Redis, settings: Settings) -> CronScheduler:
         name="reconcile",
     )
     cron.register(
-        jobs.escalate_sla,
+        jobs.sweep_callbacks,
         MAINTENANCE,
         interval=SLA_INTERVAL,
         job_timeout=120,

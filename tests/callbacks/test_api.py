@@ -218,3 +218,30 @@ def test_agent_api(api: Any, app: Any, settings: Settings, monkeypatch: pytest.M
     with app.extensions["irisline.db"].session() as session:
         ticket = session.scalars(select(Ticket)).one()
         assert ticket.status == "scheduled" and ticket.service == "taxes"
+
+
+def test_sla_hours_setting_sets_the_deadline_and_the_sweep_escalates(settings: Settings) -> None:
+    from datetime import timedelta
+
+    from workers import jobs, runtime
+
+    app = create_app({**settings.as_environ(), "TESTING": True, "IRISLINE_SLA_HOURS": "2"})
+    app.extensions["irisline.clock"] = lambda: OPEN_NOW
+    rt = runtime.Runtime.from_settings(settings.replace(IRISLINE_SLA_HOURS="2"))
+    runtime.install(rt)
+    try:
+        assert app.test_client().post("/api/callbacks", json=BODY).status_code == 201
+        with app.extensions["irisline.db"].session() as session:
+            ticket = session.scalars(select(Ticket)).one()
+            assert ticket.sla_deadline == OPEN_NOW + timedelta(hours=2)
+        # OPEN_NOW is in the past: the deadline has passed, so the periodic sweep escalates.
+        assert jobs.sweep_callbacks()["escalated"] == [ticket.reference]
+        with app.extensions["irisline.db"].session() as session:
+            ticket = session.scalars(select(Ticket)).one()
+            assert ticket.escalated_at is not None and ticket.priority == 1
+    finally:
+        runtime.install(None)
+        rt.db.dispose()
+        rt.redis.close()
+        app.extensions["irisline.db"].dispose()
+        app.extensions["irisline.redis"].close()

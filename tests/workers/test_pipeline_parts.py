@@ -20,7 +20,7 @@ from irisline.cli import main
 from irisline.db import Database, utcnow
 from irisline.settings import Settings
 from irisline.telephony import ProviderRejected, ProviderUnavailable, TwilioProvider
-from workers import jobs, periodic, preload, process, queues, runtime, sla
+from workers import jobs, periodic, preload, process, queues, runtime
 from workers.pacing import TokenBucket
 
 
@@ -176,20 +176,9 @@ def test_periodic_jobs_use_rqs_cron_scheduler(settings: Settings, redis_conn: Re
     cron = periodic.build(redis_conn, settings.replace(IRISLINE_RECONCILE_INTERVAL="7"))
     by_name = {job.name: job for job in cron.get_jobs()}
     assert by_name["reconcile"].interval == 7 and by_name["reconcile"].queue_name == "maintenance"
-    assert by_name["sla-escalation"].func is jobs.escalate_sla
+    assert by_name["sla-escalation"].func is jobs.sweep_callbacks
     cron.enqueue_jobs()
     assert Queue("maintenance", connection=redis_conn).count == 2
-
-
-def test_sla_escalation_raises_overdue_tickets_once(database: Database) -> None:
-    ticket_id = _ticket(database)
-    later = utcnow() + timedelta(hours=25)
-    assert sla.escalate_overdue(database, now=later, sla=timedelta(hours=24)) == [ticket_id]
-    assert sla.escalate_overdue(database, now=later, sla=timedelta(hours=24)) == []
-    with database.session() as session:
-        ticket = session.get(Ticket, ticket_id)
-        assert ticket is not None and ticket.priority == sla.ESCALATED_PRIORITY
-        assert ticket.events[-1].actor == "sla"
 
 
 def test_reconcile_command(settings: Settings, database: Database, redis_conn: Redis) -> None:
