@@ -380,15 +380,26 @@ def _enqueue(
 
 @bp.post("/queue/wait")
 def queue_wait() -> Response:
-    """Played in a loop while the caller waits: position, and the call-back that keeps it."""
+    """Played in a loop while the caller waits: position and estimated wait, and the call-back
+    that keeps the place."""
+    svc = _service()
+    position = request.form.get("QueuePosition", "")
     with context.db().session() as session:
         version_id, menu = _menu(session)
+        estimate = None
+        if position.isdigit() and int(position) > 0:
+            estimate = estimate_wait(
+                int(position) - 1,
+                _agents_for(session, svc.id),
+                calls.recent_handling(session, svc.id),
+            )
     lang = _language(menu)
-    common = {"v": version_id, "lang": lang, "service": _arg("service")}
+    common = {"v": version_id, "lang": lang, "service": svc.id}
     response, gather = _choice(_url("voice.queue_leave", **common), timeout=15)
-    position = request.form.get("QueuePosition", "")
     if position.isdigit():
         _say(gather, menu, lang, "queue_position", position=position)
+    if estimate is not None and estimate.seconds is not None:
+        _speak(gather, [menu.system("wait", lang, wait=wait_phrase(estimate.seconds, lang))])
     _say(gather, menu, lang, "queue_offer")
     return twiml(response)
 

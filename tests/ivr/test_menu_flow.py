@@ -178,7 +178,8 @@ def test_queue_announces_the_wait_and_keeps_the_place_on_call_back(
     # The wait music: position and the call-back offer; 1 leaves the queue.
     wait_url = enqueue.get("waitUrl") or ""
     wait = parse_twiml(twilio.post(wait_url, {**call.params, "QueuePosition": "2"}))
-    assert "number 2 in the queue" in " ".join(t for t, _ in says(wait))
+    heard = " ".join(t for t, _ in says(wait))
+    assert "number 2 in the queue" in heard and "estimated waiting time" in heard
     left = parse_twiml(twilio.post(action_of(wait), {**call.params, "Digits": "1"}))
     assert left.find("Leave") is not None
 
