@@ -28,7 +28,8 @@ from sqlalchemy.orm import Session
 from irisline.db import Database, utcnow
 from irisline.telephony import CallInfo, ProviderRejected, ProviderTimeout, ProviderUnavailable
 
-from .models import Attempt, Ticket
+from . import notifications
+from .models import Attempt, Notification, Ticket
 from .states import DIALLABLE, Status
 from .tickets import get_ticket, transition
 
@@ -121,6 +122,8 @@ class Settlement:
     attempt_key: str
     status: str
     due_at: datetime | None
+    # SMS queued in the outbox ("we tried to reach you", "we could not reach you"), to send.
+    notification_ids: tuple[int, ...] = ()
 
 
 def _counted(ticket: Ticket) -> int:
@@ -318,7 +321,29 @@ def _settle(
                 due_in = backoff(_unplaced_streak(session, ticket.id))
             ticket.due_at = now + (due_in or timedelta())
         transition(session, ticket, final, actor=ACTOR, reason=error or f"call {call_status}")
-        return Settlement(ticket.id, key, ticket.status, ticket.due_at if ticket.is_open else None)
+        sms = _citizen_sms(session, ticket, attempt, final)
+        return Settlement(
+            ticket.id, key, ticket.status, ticket.due_at if ticket.is_open else None, sms
+        )
+
+
+def _citizen_sms(
+    session: Session, ticket: Ticket, attempt: Attempt, final: Status
+) -> tuple[int, ...]:
+    """After a call that rang without reaching the citizen: "we tried to reach you" (once per
+    ticket, with when we try again), or "we could not reach you" when no attempt is left."""
+    if attempt.status not in COUNTED or final not in (Status.RETRY, Status.EXHAUSTED):
+        return ()
+    if final is Status.EXHAUSTED:
+        return (notifications.queue_sms(session, ticket, "exhausted").id,)
+    already = session.scalars(
+        select(Notification.id).where(
+            Notification.ticket_id == ticket.id, Notification.kind == "missed"
+        )
+    ).first()
+    if already is not None:
+        return ()
+    return (notifications.queue_sms(session, ticket, "missed").id,)
 
 
 def note_answered_by(db: Database, attempt_key: str, answered_by: str | None) -> None:

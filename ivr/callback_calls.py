@@ -19,7 +19,7 @@ from callbacks import dialling
 from callbacks.models import Attempt, Ticket
 from callbacks.tickets import find_by_reference, get_ticket
 from irisline.errors import NotFound
-from workers.queues import schedule_dial
+from workers.queues import enqueue_notifications, schedule_dial
 
 from . import context, prompts
 from .guard import protect
@@ -93,8 +93,11 @@ def _attempt_and_ticket(key: str) -> tuple[Attempt, Ticket]:
 def _after_settlement(settled: dialling.Settlement | None) -> None:
     """A settled attempt whose ticket is due again gets a scheduled dial job (best effort:
     the reconciler enqueues due tickets that have none)."""
-    if settled is not None and settled.due_at is not None:
+    if settled is None:
+        return
+    if settled.due_at is not None:
         schedule_dial(context.redis(), settled.ticket_id, settled.due_at)
+    enqueue_notifications(context.redis(), list(settled.notification_ids))
 
 
 @bp.post("/callback/answer")

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from callbacks import dialling
-from callbacks.models import Attempt, Ticket
+from callbacks.models import Attempt, Notification, Ticket
 from callbacks.tickets import CallbackRequest, request_callback
 from irisline.db import Database, utcnow
 from irisline.telephony import ProviderRejected, ProviderTimeout, ProviderUnavailable
@@ -112,10 +112,18 @@ def test_status_callbacks_are_idempotent_and_ignore_interim_states(database: Dat
 def test_attempts_are_exhausted_after_the_maximum(database: Database) -> None:
     ticket_id = _ticket(database)
     dialler = FakeDialler(database)
+    texts = []
     for seq in range(1, dialling.MAX_ATTEMPTS + 1):
         _make_due(database)
         dialling.dial(database, ticket_id, dialler)
-        dialling.settle_from_status_callback(database, f"{ticket_id}-{seq}", "busy")
+        settled = dialling.settle_from_status_callback(database, f"{ticket_id}-{seq}", "busy")
+        assert settled is not None
+        texts.append(len(settled.notification_ids))
     status, attempts = _state(database)
     assert status == "exhausted"
     assert [a for a, _ in attempts] == ["busy"] * dialling.MAX_ATTEMPTS
+    # "We tried to reach you" once, then "we could not reach you" when none is left.
+    assert texts == [1, 0, 1]
+    with database.session() as session:
+        kinds = [n.kind for n in session.scalars(select(Notification).order_by(Notification.id))]
+    assert kinds == ["missed", "exhausted"]
