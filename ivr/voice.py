@@ -20,6 +20,7 @@ from callbacks import intake
 from callbacks import texts as ticket_texts
 from callbacks.models import Agent
 from callbacks.tickets import CallbackRequest
+from callbacks.voicemail_pipeline import PENDING as PENDING_VOICEMAIL
 from callbacks.voicemails import RecordingReport, store_voicemail
 from irisline.errors import InvalidInput
 from routing import calls, flow, versions
@@ -31,7 +32,7 @@ from routing.numbers import InvalidNumber, keyed_number, normalise, read_back
 from routing.services import Service, default_services
 from routing.speech import wait_phrase, when_phrase
 from routing.waits import estimate_wait, offer_callback_first
-from workers.queues import enqueue_notifications, schedule_dial
+from workers.queues import enqueue_notifications, enqueue_transcription, schedule_dial
 
 from . import context, prompts
 from .guard import protect
@@ -611,7 +612,14 @@ def recording() -> Response:
         service=_arg("service") or "general",
     )
     with context.db().session() as session:
-        store_voicemail(session, report, region=context.settings().IRISLINE_DEFAULT_REGION)
+        voicemail = store_voicemail(
+            session, report, region=context.settings().IRISLINE_DEFAULT_REGION
+        )
+        session.flush()
+        voicemail_id, pending = voicemail.id, voicemail.status in PENDING_VOICEMAIL
+    # After the commit: the job must find the row. Redis away: the reconciler enqueues it.
+    if pending:
+        enqueue_transcription(context.redis(), voicemail_id)
     return Response(status=204)
 
 

@@ -64,5 +64,19 @@ def escalate_sla() -> list[int]:
     return sla.escalate_overdue(rt.db, now=utcnow(), sla=timedelta(hours=rt.settings.sla_hours))
 
 
+def transcribe_voicemail(voicemail_id: int) -> dict[str, object]:
+    """Fetch, transcribe, triage and route one voicemail (models preloaded by the worker)."""
+    from callbacks import voicemail_pipeline
+
+    rt = current()
+    outcome = voicemail_pipeline.process(
+        rt.db,
+        voicemail_id,
+        auth=(rt.settings.account_sid, rt.settings.auth_token),
+        region=rt.settings.IRISLINE_DEFAULT_REGION,
+    )
+    return asdict(outcome)
+
+
 def noop(_payload: object = None) -> None:
     """Does nothing: the baseline of bench/bench_pipeline.py."""
