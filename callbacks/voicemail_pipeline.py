@@ -200,10 +200,17 @@ def _route(
 ) -> tuple[str | None, bool, str | None]:
     """Move the ticket to the suggested service and raise urgency. Returns (service routed
     to, priority raised, a note for the voicemail's reason when routing was held back)."""
-    ticket: Ticket | None = voicemail.ticket
     triaged = analysis.triage
-    if ticket is None:
+    if voicemail.ticket_id is None:
         return None, False, "no call-back ticket (the number was withheld)"
+    # Locked (PostgreSQL) so that an agent's claim and this move don't interleave; the status
+    # is read again under the lock.
+    ticket = session.scalars(
+        select(Ticket)
+        .where(Ticket.id == voicemail.ticket_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
     if not ticket.is_open:
         return None, False, f"the ticket is {ticket.status}: left as it is"
     raised = False
