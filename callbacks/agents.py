@@ -298,6 +298,24 @@ def transfer(
     (earlier place kept) and is cancelled. Returns the ticket that carries on."""
     services.get(to_service)
     ticket = _agent_ticket(session, agent, reference, claimed=False)
+    return move_to_service(
+        session, ticket, to_service, actor=actor(agent), reason=reason, now=now, policies=policies
+    )
+
+
+def move_to_service(
+    session: Session,
+    ticket: Ticket,
+    to_service: str,
+    *,
+    actor: str,
+    reason: str = "",
+    now: datetime | None = None,
+    policies: PolicyProvider = default_policy,
+) -> Ticket:
+    """The transfer itself, for an agent or for the domain (voicemail triage): the ticket
+    keeps its reference, place (original call time), priority, notes and history."""
+    reference = ticket.reference
     if not ticket.is_open or ticket.state is Status.DIALLING:
         raise Conflict(f"a {ticket.status} ticket cannot be transferred", reference=reference)
     if to_service == ticket.service:
@@ -315,8 +333,8 @@ def transfer(
         ordering.place(target)
         if ticket.note:
             target.note = f"{target.note}\n{ticket.note}" if target.note else ticket.note
-        _note_event(session, target, actor(agent), f"{why} (merged from {ticket.reference})")
-        cancel(session, ticket, actor=actor(agent), reason=f"{why}; merged into {target.reference}")
+        _note_event(session, target, actor, f"{why} (merged from {ticket.reference})")
+        cancel(session, ticket, actor=actor, reason=f"{why}; merged into {target.reference}")
         return target
     ticket.service = to_service
     ticket.claimed_by = None
@@ -324,7 +342,7 @@ def transfer(
     window = next_window(policy, now, preferred_window(ticket))
     ticket.due_at = window.start if window else None
     ticket.sla_deadline = ticket.requested_at + policy.sla
-    transition(session, ticket, Status.SCHEDULED, actor=actor(agent), reason=why)
+    transition(session, ticket, Status.SCHEDULED, actor=actor, reason=why)
     return ticket
 
 

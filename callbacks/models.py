@@ -10,8 +10,9 @@ ticket at send time); `survey_responses` and `agents` hold none.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from irisline.db import Base, UTCDateTime, utcnow
@@ -130,11 +131,51 @@ class Voicemail(Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(8))
     service: Mapped[str] = mapped_column(String(40))
-    status: Mapped[str] = mapped_column(String(20), default="stored")
+    # stored (or no-callback-number) → transcribed | needs-listening | failed
+    # (`callbacks.voicemail_pipeline`); `reason` says why for the last two, in words an agent
+    # can read.
+    status: Mapped[str] = mapped_column(String(20), default="stored", index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     ticket: Mapped[Ticket | None] = relationship()
+    transcript: Mapped[VoicemailTranscript | None] = relationship(
+        back_populates="voicemail", cascade="all, delete-orphan", uselist=False
+    )
+
+
+class VoicemailTranscript(Base):
+    """The machine transcript of a voicemail, as the second line sees it: **redacted** text
+    and words only. The unredacted text is not stored anywhere: the recording (kept by the
+    provider) is the one source a person may go back to, and each such listen is audited."""
+
+    __tablename__ = "voicemail_transcripts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Unique: a retried job can never add a second transcript.
+    voicemail_id: Mapped[int] = mapped_column(
+        ForeignKey("voicemails.id", ondelete="CASCADE"), unique=True
+    )
+    model: Mapped[str] = mapped_column(String(120))
+    language: Mapped[str] = mapped_column(String(8))
+    audio_seconds: Mapped[float] = mapped_column(Float)
+    processing_seconds: Mapped[float] = mapped_column(Float)
+    real_time_factor: Mapped[float] = mapped_column(Float)
+    mean_confidence: Mapped[float | None] = mapped_column(Float)
+    display_text: Mapped[str] = mapped_column(Text, default="")
+    # [{word, start, end, conf}], personal data replaced by placeholders.
+    display_words: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Kinds of personal data that were redacted, e.g. ["iban", "nrn"].
+    redacted: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # `TriageResult.to_dict()`: suggested service, confidence, scores with matched terms,
+    # urgency flags, reasons; None when there was no text to triage.
+    triage: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    routed_to: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    voicemail: Mapped[Voicemail] = relationship(back_populates="transcript")
 
 
 class Agent(Base):

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from routing.numbers import InvalidNumber
+from irisline.errors import InvalidInput
+from routing.numbers import InvalidNumber, NumberPolicy
 
+from .intake import Submission, submit
 from .models import Voicemail
-from .tickets import CallbackRequest, request_callback
+from .tickets import CallbackRequest
+from .windows import PolicyProvider, default_policy
 
 
 @dataclass(frozen=True)
@@ -24,8 +28,17 @@ class RecordingReport:
     service: str
 
 
-def store_voicemail(session: Session, report: RecordingReport, *, region: str = "BE") -> Voicemail:
-    """Store the recording's metadata and open (or merge into) a call-back ticket.
+def store_voicemail(
+    session: Session,
+    report: RecordingReport,
+    *,
+    region: str = "BE",
+    policies: PolicyProvider = default_policy,
+    number_policy: NumberPolicy | None = None,
+    now: datetime | None = None,
+) -> tuple[Voicemail, Submission | None]:
+    """Store the recording's metadata and open (or merge into) a call-back ticket, planned
+    in the service's callable windows and confirmed by SMS like every other source.
 
     Idempotent on the recording SID: the provider may report the same recording twice.
     """
@@ -33,7 +46,7 @@ def store_voicemail(session: Session, report: RecordingReport, *, region: str = 
         select(Voicemail).where(Voicemail.recording_sid == report.recording_sid)
     ).first()
     if existing is not None:
-        return existing
+        return existing, None
     voicemail = Voicemail(
         recording_sid=report.recording_sid,
         recording_url=report.recording_url,
@@ -42,8 +55,9 @@ def store_voicemail(session: Session, report: RecordingReport, *, region: str = 
         language=report.language,
         service=report.service,
     )
+    submission = None
     try:
-        ticket, _ = request_callback(
+        submission = submit(
             session,
             CallbackRequest(
                 phone=report.caller or "",
@@ -52,13 +66,19 @@ def store_voicemail(session: Session, report: RecordingReport, *, region: str = 
                 source="voicemail",
                 call_sid=report.call_sid,
             ),
-            region=region,
+            policies=policies,
+            number_policy=number_policy or NumberPolicy(region=region),
+            now=now,
+            actor="ivr",
         )
-        voicemail.phone = ticket.phone
-        voicemail.ticket = ticket
+        voicemail.phone = submission.ticket.phone
+        voicemail.ticket = submission.ticket
     except InvalidNumber:
         # A withheld number can still leave a message; the second line reads it without a
         # call-back ticket.
         voicemail.status = "no-callback-number"
+    except InvalidInput as exc:
+        # Never lose the recording over the ticket (e.g. a language without SMS texts).
+        voicemail.reason = f"no call-back ticket: {exc.message}"
     session.add(voicemail)
-    return voicemail
+    return voicemail, submission

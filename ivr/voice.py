@@ -20,6 +20,7 @@ from callbacks import intake
 from callbacks import texts as ticket_texts
 from callbacks.models import Agent
 from callbacks.tickets import CallbackRequest
+from callbacks.voicemail_pipeline import PENDING as PENDING_VOICEMAIL
 from callbacks.voicemails import RecordingReport, store_voicemail
 from irisline.errors import InvalidInput
 from routing import calls, flow, versions
@@ -31,7 +32,7 @@ from routing.numbers import InvalidNumber, keyed_number, normalise, read_back
 from routing.services import Service, default_services
 from routing.speech import wait_phrase, when_phrase
 from routing.waits import estimate_wait, offer_callback_first
-from workers.queues import enqueue_notifications, schedule_dial
+from workers.queues import enqueue_notifications, enqueue_transcription, schedule_dial
 
 from . import context, prompts
 from .guard import protect
@@ -621,8 +622,28 @@ def recording() -> Response:
         language=_arg("lang") or prompts.DEFAULT_LANGUAGE,
         service=_arg("service") or "general",
     )
+    moment = context.now()
     with context.db().session() as session:
-        store_voicemail(session, report, region=context.settings().IRISLINE_DEFAULT_REGION)
+        voicemail, submission = store_voicemail(
+            session,
+            report,
+            region=context.settings().IRISLINE_DEFAULT_REGION,
+            policies=context.policies(),
+            number_policy=context.number_policy(),
+            now=moment,
+        )
+        session.flush()
+        voicemail_id, pending = voicemail.id, voicemail.status in PENDING_VOICEMAIL
+        ticket_id = submission.ticket.id if submission else None
+        due_at = submission.ticket.due_at if submission else None
+        sms = submission.notification_ids if submission else []
+    # After the commit: the jobs must find the rows. Redis away: the reconciler enqueues them.
+    redis = context.redis()
+    if pending:
+        enqueue_transcription(redis, voicemail_id)
+    enqueue_notifications(redis, sms)
+    if ticket_id is not None:
+        schedule_dial(redis, ticket_id, due_at or moment)
     return Response(status=204)
 
 

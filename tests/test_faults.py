@@ -93,7 +93,7 @@ def test_silent_caller_is_not_left_looping(app: Any, twilio: Twilio, moment: Any
 def test_recording_callback_is_stored_once(twilio: Twilio, app: Any) -> None:
     from sqlalchemy import select
 
-    from callbacks.models import Ticket, Voicemail
+    from callbacks.models import Notification, Ticket, Voicemail
 
     params = {
         "CallSid": CALL["CallSid"],
@@ -111,3 +111,7 @@ def test_recording_callback_is_stored_once(twilio: Twilio, app: Any) -> None:
         assert voicemail.phone == "+32470123456"
         ticket = session.scalars(select(Ticket)).one()
         assert ticket.source == "voicemail" and voicemail.ticket_id == ticket.id
+        # Planned in the service's callable windows and confirmed by SMS, once.
+        assert ticket.status == "scheduled" and ticket.due_at is not None
+        sms = session.scalars(select(Notification)).all()
+        assert [(n.kind, n.language) for n in sms] == [("confirmation", "nl")]

@@ -70,5 +70,19 @@ def reconcile() -> dict[str, object]:
     return asdict(reconciler.reconcile(rt.db, rt.redis, rt.provider, rt.settings))
 
 
+def transcribe_voicemail(voicemail_id: int) -> dict[str, object]:
+    """Fetch, transcribe, triage and route one voicemail (models preloaded by the worker)."""
+    from callbacks import voicemail_pipeline
+
+    rt = current()
+    outcome = voicemail_pipeline.process(
+        rt.db,
+        voicemail_id,
+        auth=(rt.settings.account_sid, rt.settings.auth_token),
+        region=rt.settings.IRISLINE_DEFAULT_REGION,
+    )
+    return asdict(outcome)
+
+
 def noop(_payload: object = None) -> None:
     """Does nothing: the baseline of bench/bench_pipeline.py."""

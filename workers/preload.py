@@ -13,15 +13,25 @@ import importlib.util
 import logging
 from collections.abc import Iterable
 
+from irisline.settings import Settings
+
 from .queues import TRANSCRIBE
 from .runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 PRELOADERS: dict[str, tuple[str, ...]] = {
-    # The transcription issue provides this: load the configured Vosk models.
-    TRANSCRIBE: ("transcription.models:preload",),
+    # Every configured Vosk model (IRISLINE_VOSK_MODEL_<LANG>), into the process registry.
+    TRANSCRIBE: ("workers.preload:speech_models",),
 }
+
+
+def speech_models(_settings: Settings) -> list[str]:
+    """Load the configured Vosk models into this process's registry (the one jobs use).
+    A model that fails to load stops the worker at start, not at every voicemail."""
+    from transcription import registry
+
+    return [f"{m.language}:{m.name}" for m in registry.preload()]
 
 
 def preload(rt: Runtime, queue_names: Iterable[str]) -> list[str]:

@@ -26,6 +26,10 @@ MAINTENANCE = "maintenance"
 ALL = (DIAL, NOTIFY, TRANSCRIBE, MAINTENANCE)
 
 DIAL_JOB = "workers.jobs.dial_ticket"
+TRANSCRIBE_JOB = "workers.jobs.transcribe_voicemail"
+# Fetch with retries (up to ~1 min), decoding and recognition (a few times faster than real
+# time for a voicemail of at most a few minutes).
+TRANSCRIBE_JOB_TIMEOUT = 15 * 60
 # A dial job waits at most ~20 s for a pacing token and 10 s for the provider.
 DIAL_JOB_TIMEOUT = 60
 # Workers heartbeat running jobs this often (irisline worker sets RQ's job_monitoring_interval).
@@ -47,6 +51,10 @@ def queue(name: str, connection: Redis) -> Queue:
 
 def _pointer(ticket_id: int) -> str:
     return f"irisline:dial-job:{ticket_id}"
+
+
+def _transcribe_pointer(voicemail_id: int) -> str:
+    return f"irisline:transcribe-job:{voicemail_id}"
 
 
 def _new_job_id(ticket_id: int) -> str:
@@ -92,6 +100,32 @@ def enqueue_notifications(connection: Redis, notification_ids: list[int]) -> boo
     return True
 
 
+def enqueue_transcription(connection: Redis, voicemail_id: int) -> bool:
+    """Ask a worker to transcribe a stored voicemail. False when Redis is away: the voicemail
+    is in the database with status "stored", and the reconciler enqueues it again."""
+    # A fresh id each time: a re-enqueue after a lost job must not be refused; the database
+    # decides whether there is anything left to do. The pointer lets the reconciler tell a
+    # voicemail whose job is still waiting or running from one whose job was lost.
+    job_id = f"transcribe-{voicemail_id}-{secrets.token_hex(4)}"
+    try:
+        with connection.pipeline() as pipe:
+            queue(TRANSCRIBE, connection).enqueue(
+                TRANSCRIBE_JOB,
+                voicemail_id,
+                job_id=job_id,
+                job_timeout=TRANSCRIBE_JOB_TIMEOUT,
+                result_ttl=3600,
+                failure_ttl=7 * 24 * 3600,
+                pipeline=pipe,
+            )
+            pipe.set(_transcribe_pointer(voicemail_id), job_id, ex=POINTER_TTL)
+            pipe.execute()
+    except RedisError as exc:
+        log.warning("could not enqueue transcription of voicemail %s: %s", voicemail_id, exc)
+        return False
+    return True
+
+
 def schedule_dial(connection: Redis, ticket_id: int, at: datetime) -> bool:
     """Have RQ's scheduler enqueue a dial for the ticket at `at` (at once if that is past)."""
     if at <= datetime.now(UTC):
@@ -120,7 +154,16 @@ def schedule_dial(connection: Redis, ticket_id: int, at: datetime) -> bool:
 def dial_job_live(connection: Redis, ticket_id: int) -> bool:
     """Whether the ticket's latest dial job is waiting (queued, scheduled) or running in a
     worker that still heartbeats."""
-    raw = connection.get(_pointer(ticket_id))
+    return _job_live(connection, _pointer(ticket_id), DIAL)
+
+
+def transcription_job_live(connection: Redis, voicemail_id: int) -> bool:
+    """Whether the voicemail's latest transcription job is waiting or running."""
+    return _job_live(connection, _transcribe_pointer(voicemail_id), TRANSCRIBE)
+
+
+def _job_live(connection: Redis, pointer: str, queue_name: str) -> bool:
+    raw = connection.get(pointer)
     if raw is None:
         return False
     try:
@@ -133,7 +176,7 @@ def dial_job_live(connection: Redis, ticket_id: int) -> bool:
         # Live while RQ's scheduler is on time; a scheduler that died with its worker is
         # replaced only when another worker takes its lock, so a late job counts as lost.
         try:
-            at = queue(DIAL, connection).scheduled_job_registry.get_scheduled_time(job)
+            at = queue(queue_name, connection).scheduled_job_registry.get_scheduled_time(job)
         except NoSuchJobError:
             return False
         return datetime.now(UTC) - at.replace(tzinfo=UTC) < SCHEDULER_SLACK
@@ -141,7 +184,7 @@ def dial_job_live(connection: Redis, ticket_id: int) -> bool:
         # Still waiting in the queue. A worker killed between taking the job off the queue
         # (RQ moves it to an intermediate list) and marking it started leaves it "queued"
         # nowhere a worker looks: lost.
-        return connection.lpos(queue(DIAL, connection).key, job.id) is not None
+        return connection.lpos(queue(queue_name, connection).key, job.id) is not None
     if status == JobStatus.DEFERRED:
         return True
     if status == JobStatus.STARTED:

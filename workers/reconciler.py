@@ -10,6 +10,8 @@ Run periodically (a `maintenance` job from the cron process) and on demand
    attempt; no call at all means it was never placed: the ticket is due again.
 2. enqueues a dial job for every due ticket that has no live job (after Redis lost its data,
    a dead worker, a web process that could not reach Redis).
+3. enqueues a transcription job for every voicemail still waiting for one (status "stored")
+   for longer than the grace period, unless its job is still live.
 
 The grace period must exceed the time a live worker may still send its request after the
 attempt's commit (`callbacks.dialling.FENCE` plus the request timeout); settings enforce it.
@@ -24,7 +26,7 @@ from datetime import datetime, timedelta
 from redis import Redis
 from redis.exceptions import RedisError
 
-from callbacks import dialling
+from callbacks import dialling, voicemail_pipeline
 from irisline.db import Database, utcnow
 from irisline.settings import Settings
 from irisline.telephony import CallInfo, ProviderError
@@ -48,12 +50,14 @@ class Report:
     settled: int = 0
     not_placed: int = 0
     enqueued: int = 0
+    transcriptions: int = 0
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
             f"attempts checked {self.checked}, calls found {self.recorded}, settled "
             f"{self.settled}, never placed {self.not_placed}; dial jobs enqueued {self.enqueued}"
+            f"; transcription jobs enqueued {self.transcriptions}"
             + (f"; {len(self.errors)} errors" if self.errors else "")
         )
 
@@ -142,6 +146,16 @@ def enqueue_due(db: Database, connection: Redis, *, now: datetime, report: Repor
             report.enqueued += 1
 
 
+def enqueue_voicemails(
+    db: Database, connection: Redis, *, older_than: datetime, report: Report
+) -> None:
+    for voicemail_id in voicemail_pipeline.pending(db, older_than):
+        if queues.transcription_job_live(connection, voicemail_id):
+            continue
+        if queues.enqueue_transcription(connection, voicemail_id):
+            report.transcriptions += 1
+
+
 def reconcile(
     db: Database,
     connection: Redis,
@@ -166,8 +180,9 @@ def reconcile(
         settle_attempts(db, provider, settings, grace=grace, now=now or utcnow(), report=report)
         try:
             enqueue_due(db, connection, now=now or utcnow(), report=report)
+            enqueue_voicemails(db, connection, older_than=(now or utcnow()) - grace, report=report)
         except RedisError as exc:
-            report.errors.append(f"could not enqueue due tickets: {exc}")
+            report.errors.append(f"could not enqueue due tickets or voicemails: {exc}")
     finally:
         try:
             if connection.get(LOCK_KEY) == token.encode():
