@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -64,24 +65,7 @@ def _new_job_id(ticket_id: int) -> str:
 def enqueue_dial(connection: Redis, ticket_id: int) -> bool:
     """Ask a worker to dial a ticket now. False when Redis is away: the ticket is in the
     database and the reconciler will enqueue it again, so the caller's request is not lost."""
-    job_id = _new_job_id(ticket_id)
-    try:
-        with connection.pipeline() as pipe:
-            queue(DIAL, connection).enqueue(
-                DIAL_JOB,
-                ticket_id,
-                job_id=job_id,
-                job_timeout=DIAL_JOB_TIMEOUT,
-                result_ttl=300,
-                failure_ttl=7 * 24 * 3600,
-                pipeline=pipe,
-            )
-            pipe.set(_pointer(ticket_id), job_id, ex=POINTER_TTL)
-            pipe.execute()
-    except RedisError as exc:
-        log.warning("could not enqueue dial for ticket %s: %s", ticket_id, exc)
-        return False
-    return True
+    return _put_dial(connection, ticket_id, None)
 
 
 def enqueue_notifications(connection: Redis, notification_ids: list[int]) -> bool:
@@ -128,25 +112,30 @@ def enqueue_transcription(connection: Redis, voicemail_id: int) -> bool:
 
 def schedule_dial(connection: Redis, ticket_id: int, at: datetime) -> bool:
     """Have RQ's scheduler enqueue a dial for the ticket at `at` (at once if that is past)."""
-    if at <= datetime.now(UTC):
-        return enqueue_dial(connection, ticket_id)
+    return _put_dial(connection, ticket_id, None if at <= datetime.now(UTC) else at)
+
+
+def _put_dial(connection: Redis, ticket_id: int, at: datetime | None) -> bool:
+    """Queue the ticket's dial job (now, or at `at` through RQ's scheduler) and point the
+    ticket at it, in one pipeline, so the reconciler can tell a live job from a lost one."""
     job_id = _new_job_id(ticket_id)
+    options: dict[str, Any] = {
+        "job_id": job_id,
+        "job_timeout": DIAL_JOB_TIMEOUT,
+        "result_ttl": 300,
+        "failure_ttl": 7 * 24 * 3600,
+    }
     try:
         with connection.pipeline() as pipe:
-            queue(DIAL, connection).enqueue_at(
-                at,
-                DIAL_JOB,
-                ticket_id,
-                job_id=job_id,
-                job_timeout=DIAL_JOB_TIMEOUT,
-                result_ttl=300,
-                failure_ttl=7 * 24 * 3600,
-                pipeline=pipe,
-            )
+            dial = queue(DIAL, connection)
+            if at is None:
+                dial.enqueue(DIAL_JOB, ticket_id, pipeline=pipe, **options)
+            else:
+                dial.enqueue_at(at, DIAL_JOB, ticket_id, pipeline=pipe, **options)
             pipe.set(_pointer(ticket_id), job_id, ex=POINTER_TTL)
             pipe.execute()
     except RedisError as exc:
-        log.warning("could not schedule dial for ticket %s: %s", ticket_id, exc)
+        log.warning("could not queue a dial for ticket %s: %s", ticket_id, exc)
         return False
     return True
 
