@@ -72,6 +72,14 @@ def _menu(session: Session) -> tuple[int | None, Menu]:
     return versions.for_call(session, _version_id())
 
 
+def _place(session: Session, service: str) -> tuple[int | None, Menu, str, dict[str, Any]]:
+    """Where this call is: its menu version and menu, its language, and the query parameters
+    that carry them (with the service) into the next webhook's URL."""
+    version_id, menu = _menu(session)
+    lang = _language(menu)
+    return version_id, menu, lang, {"v": version_id, "lang": lang, "service": service}
+
+
 def _language(menu: Menu) -> str:
     lang = _arg("lang")
     return lang if lang in menu.languages.enabled else menu.languages.default
@@ -285,9 +293,7 @@ def service() -> Response:
     svc = _service()
     moment = context.now()
     with context.db().session() as session:
-        version_id, menu = _menu(session)
-        lang = _language(menu)
-        common = {"v": version_id, "lang": lang, "service": svc.id}
+        version_id, menu, lang, common = _place(session, svc.id)
         if not is_open(svc, moment):
             return _closed(menu, svc, lang, moment, common)
         estimate = estimate_wait(
@@ -330,9 +336,7 @@ def service_choice() -> Response:
     mode = "long" if _arg("mode") == "long" else "closed"
     digit = request.form.get("Digits", "")
     with context.db().session() as session:
-        version_id, menu = _menu(session)
-    lang = _language(menu)
-    common = {"v": version_id, "lang": lang, "service": svc.id}
+        version_id, menu, lang, common = _place(session, svc.id)
     response = VoiceResponse()
     if digit == "1":
         response.redirect(_url("voice.callback", **common))
@@ -350,9 +354,7 @@ def service_choice() -> Response:
 def queue() -> Response:
     svc = _service()
     with context.db().session() as session:
-        version_id, menu = _menu(session)
-        lang = _language(menu)
-        common = {"v": version_id, "lang": lang, "service": svc.id}
+        version_id, menu, lang, common = _place(session, svc.id)
         return _enqueue(session, menu, svc, lang, common, None)
 
 
@@ -421,9 +423,7 @@ def queue_done() -> Response:
     raw_time = request.form.get("QueueTime", "0")
     queue_seconds = int(raw_time) if raw_time.isdigit() else 0
     with context.db().session() as session:
-        version_id, menu = _menu(session)
-        lang = _language(menu)
-        common = {"v": version_id, "lang": lang, "service": svc.id}
+        version_id, menu, lang, common = _place(session, svc.id)
         record = _record(session)
         if record is not None:
             record.queue_seconds = queue_seconds
@@ -472,9 +472,7 @@ def callback() -> Response:
     moment = context.now()
     requested_at = datetime.fromtimestamp(int(joined), moment.tzinfo) if joined.isdigit() else None
     with context.db().session() as session:
-        version_id, menu = _menu(session)
-        lang = _language(menu)
-        common = {"v": version_id, "lang": lang, "service": svc.id}
+        version_id, menu, lang, common = _place(session, svc.id)
         phone = keyed or _caller()
         response = VoiceResponse()
         if phone is None:
@@ -521,9 +519,7 @@ def callback() -> Response:
 def number() -> Response:
     """A withheld caller ID: ask for a number to call back, ended by #."""
     with context.db().session() as session:
-        version_id, menu = _menu(session)
-    lang = _language(menu)
-    common = {"v": version_id, "lang": lang, "service": _arg("service")}
+        version_id, menu, lang, common = _place(session, _arg("service"))
     tries = _tries()
     response = VoiceResponse()
     if tries > MAX_TRIES:
@@ -543,9 +539,7 @@ def number() -> Response:
 @bp.post("/number/check")
 def number_check() -> Response:
     with context.db().session() as session:
-        version_id, menu = _menu(session)
-    lang = _language(menu)
-    common = {"v": version_id, "lang": lang, "service": _arg("service")}
+        version_id, menu, lang, common = _place(session, _arg("service"))
     response = VoiceResponse()
     try:
         e164 = keyed_number(request.form.get("Digits", ""), context.number_policy())
