@@ -12,6 +12,9 @@ Run periodically (a `maintenance` job from the cron process) and on demand
    a dead worker, a web process that could not reach Redis).
 3. enqueues a transcription job for every voicemail still waiting for one (status "stored")
    for longer than the grace period, unless its job is still live.
+4. enqueues a send job for every SMS still pending in the outbox after the grace period (a web
+   process that could not reach Redis, a flush); sending is idempotent, so a duplicate job
+   changes nothing.
 
 The grace period must exceed the time a live worker may still send its request after the
 attempt's commit (`callbacks.dialling.FENCE` plus the request timeout); settings enforce it.
@@ -26,7 +29,7 @@ from datetime import datetime, timedelta
 from redis import Redis
 from redis.exceptions import RedisError
 
-from callbacks import dialling, voicemail_pipeline
+from callbacks import dialling, notifications, voicemail_pipeline
 from irisline.db import Database, utcnow
 from irisline.settings import Settings
 from irisline.telephony import CallInfo, ProviderError
@@ -51,13 +54,14 @@ class Report:
     not_placed: int = 0
     enqueued: int = 0
     transcriptions: int = 0
+    sms: int = 0
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
             f"attempts checked {self.checked}, calls found {self.recorded}, settled "
             f"{self.settled}, never placed {self.not_placed}; dial jobs enqueued {self.enqueued}"
-            f"; transcription jobs enqueued {self.transcriptions}"
+            f"; transcription jobs enqueued {self.transcriptions}; SMS re-sent {self.sms}"
             + (f"; {len(self.errors)} errors" if self.errors else "")
         )
 
@@ -156,6 +160,13 @@ def enqueue_voicemails(
             report.transcriptions += 1
 
 
+def enqueue_sms(db: Database, connection: Redis, *, older_than: datetime, report: Report) -> None:
+    with db.session() as session:
+        pending = notifications.pending_ids(session, older_than)
+    if pending and queues.enqueue_notifications(connection, pending):
+        report.sms += len(pending)
+
+
 def reconcile(
     db: Database,
     connection: Redis,
@@ -181,6 +192,7 @@ def reconcile(
         try:
             enqueue_due(db, connection, now=now or utcnow(), report=report)
             enqueue_voicemails(db, connection, older_than=(now or utcnow()) - grace, report=report)
+            enqueue_sms(db, connection, older_than=(now or utcnow()) - grace, report=report)
         except RedisError as exc:
             report.errors.append(f"could not enqueue due tickets or voicemails: {exc}")
     finally:

@@ -160,3 +160,22 @@ def test_job_taken_off_the_queue_by_a_killed_worker_counts_as_lost(
     assert not queues.dial_job_live(redis_conn, ticket_id)
     report = _run(database, redis_conn, TwilioProvider(settings), settings)
     assert report.enqueued == 1 and dial.count == 1
+
+
+def test_pending_sms_are_enqueued_again(
+    database: Database, redis_conn: Redis, emulated: tuple[Settings, Store]
+) -> None:
+    """An SMS whose job never reached Redis is sent by the next reconciliation."""
+    from callbacks import intake, notifications
+
+    with database.session() as session:
+        submission = intake.submit(session, CallbackRequest("+32470123456", "general", "fr", "web"))
+        assert len(submission.notification_ids) == 1
+    settings, _ = emulated
+    later = utcnow() + timedelta(minutes=5)
+    report = _run(database, redis_conn, TwilioProvider(settings), settings, now=later)
+    assert report.sms == 1 and "SMS re-sent 1" in report.summary()
+    queued = Queue("notify", connection=redis_conn).jobs
+    assert [job.args for job in queued] == [(submission.notification_ids[0],)]
+    with database.session() as session:
+        assert notifications.pending_ids(session, later) == submission.notification_ids
