@@ -126,7 +126,11 @@ def callback_answer() -> Response:
         response.hangup()
         return twiml(response)
     response.say(prompts.text(lang, "callback_intro", ref=spoken), language=prompts.tag(lang))
-    response.enqueue(f"callback-{service}")
+    # Once the agent hangs up, the citizen is still on the line: the optional satisfaction
+    # question (the <Enqueue action> runs after a bridged call ends).
+    response.enqueue(
+        f"callback-{service}", action=url_for("survey.ask", ticket=reference), method="POST"
+    )
     return twiml(response)
 
 

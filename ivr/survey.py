@@ -36,6 +36,9 @@ def _say(response: VoiceResponse, language: str, key: str) -> None:
 @bp.post("")
 def ask() -> Response:
     reference = _reference()
+    if request.form.get("QueueResult", "bridged") != "bridged":
+        # The call-back queue's action after the citizen left without an agent: no survey.
+        return twiml(VoiceResponse())
     with context.db().session() as session:
         language = find_by_reference(session, reference).language
     tries = request.args.get("tries", "1")

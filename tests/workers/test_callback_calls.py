@@ -116,6 +116,14 @@ def test_human_is_queued_for_an_agent(app: Any, twilio: Twilio) -> None:
     assert says(root)[0][1] == "fr-BE"
     enqueue = root.find("Enqueue")
     assert enqueue is not None and enqueue.text == "callback-general"
+    # After the agent hangs up, the satisfaction question (only after a real conversation).
+    action = enqueue.get("action") or ""
+    assert action.startswith("/voice/survey?ticket=")
+    survey = parse_twiml(twilio.post(action, {"QueueResult": "bridged"}))
+    gather = survey.find("Gather")
+    assert gather is not None and "1" in (says(gather)[0][0])
+    nothing = parse_twiml(twilio.post(action, {"QueueResult": "hangup"}))
+    assert nothing.find("Gather") is None
 
 
 def test_agent_first_whispers_then_bridges_with_the_regional_caller_id(
