@@ -219,10 +219,16 @@ def dial(
     if reason is not None:
         log.info("ticket %s: not dialling: %s", ticket_id, reason[0])
         return DialOutcome(ticket_id, None, None, skipped=reason[0], retry_at=reason[1])
-    if pacer is not None and not pacer.acquire():
-        return DialOutcome(
-            ticket_id, None, None, skipped="paced", retry_at=utcnow() + timedelta(seconds=1)
-        )
+    if pacer is not None:
+        if not pacer.acquire():
+            return DialOutcome(
+                ticket_id, None, None, skipped="paced", retry_at=utcnow() + timedelta(seconds=1)
+            )
+        # Waiting for the token may have taken us past the end of the callable window.
+        reason = _precheck(db, ticket_id, window, utcnow())
+        if reason is not None:
+            log.info("ticket %s: not dialling after pacing: %s", ticket_id, reason[0])
+            return DialOutcome(ticket_id, None, None, skipped=reason[0], retry_at=reason[1])
     with db.session() as session:
         service = get_ticket(session, ticket_id).service
     begun = _begin_attempt(db, ticket_id, mode_for(service), utcnow())

@@ -32,7 +32,10 @@ def record(session: Session, ticket: Ticket, score: int, channel: str) -> Survey
         raise InvalidInput(f"unknown channel {channel!r}", field="channel")
     if not 1 <= score <= 5:
         raise InvalidInput("a score from 1 to 5", field="score")
-    if ticket.state is not Status.COMPLETED:
+    # On the phone the question comes right after the agent hung up, before the provider has
+    # reported the call completed: the ticket is still dialling then.
+    rateable = {Status.COMPLETED} | ({Status.DIALLING} if channel == "dtmf" else set())
+    if ticket.state not in rateable:
         raise Conflict("only a completed call-back can be rated", reference=ticket.reference)
     existing = session.scalars(
         select(SurveyResponse).where(SurveyResponse.ticket_id == ticket.id)

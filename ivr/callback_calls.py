@@ -17,6 +17,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from callbacks import dialling
 from callbacks.models import Attempt, Ticket
+from callbacks.states import Status
 from callbacks.tickets import find_by_reference, get_ticket
 from irisline.errors import NotFound
 from workers.queues import enqueue_notifications, schedule_dial
@@ -112,8 +113,14 @@ def callback_answer() -> Response:
     answered_by = request.form.get("AnsweredBy")
     if key:
         dialling.note_answered_by(context.db(), key, answered_by)
-        _attempt, ticket = _attempt_and_ticket(key)
+        attempt, ticket = _attempt_and_ticket(key)
         reference, lang, service = ticket.reference, ticket.language, ticket.service
+        if ticket.state is Status.CANCELLED:
+            # Cancelled (by SMS, say) while the phone rang: no agent queue for nothing.
+            response = VoiceResponse()
+            _say(response, lang, text(lang, "gone"))
+            response.hangup()
+            return twiml(response)
     else:
         reference = request.args.get("ticket", "")
         with context.db().session() as session:

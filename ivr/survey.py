@@ -7,7 +7,7 @@ call-back's `<Enqueue>`/`<Dial>`); the lead wires that into the versioned menus.
 
 from __future__ import annotations
 
-import contextlib
+import logging
 
 from flask import Blueprint, Response, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
@@ -20,6 +20,7 @@ from . import context, prompts
 from .guard import protect
 from .twiml import twiml
 
+log = logging.getLogger(__name__)
 bp = protect(Blueprint("survey", __name__, url_prefix="/voice/survey"))
 MAX_TRIES = 2
 
@@ -76,8 +77,10 @@ def answer() -> Response:
             response.say(prompts.text(language, "goodbye"), language=prompts.tag(language))
             response.hangup()
             return twiml(response)
-        with contextlib.suppress(Conflict):
+        try:
             survey.record(session, ticket, score, "dtmf")
+        except Conflict as exc:
+            log.warning("survey score for %s not stored: %s", reference, exc.message)
     _say(response, language, "survey_thanks")
     response.hangup()
     return twiml(response)

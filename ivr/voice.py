@@ -451,13 +451,17 @@ def queue_done() -> Response:
                 detail += f"; call-back {submission.ticket.reference}"
             _finish(session, "hangup", svc.id, detail)
             ids = submission.notification_ids if submission else []
+            planned = (submission.ticket.id, submission.ticket.due_at) if submission else None
         elif result in ("bridged", "redirected"):
             return twiml(response)
-        else:  # queue-full, error, system-error: don't lose the caller
-            response.redirect(_url("voice.service_choice", mode="closed", **common))
+        else:  # queue-full, error, system-error: don't lose the caller, don't queue again
+            action = _url("voice.service_choice", mode="closed", tries=MAX_TRIES, **common)
+            response, gather = _choice(action)
+            _speak(gather, [menu.system("closed_offer", lang)])
             return twiml(response)
-    if ids:
-        enqueue_notifications(context.redis(), ids)
+    enqueue_notifications(context.redis(), ids)
+    if planned is not None:
+        schedule_dial(context.redis(), planned[0], planned[1] or context.now())
     return twiml(response)
 
 
@@ -547,7 +551,8 @@ def number_check() -> Response:
         _speak(response, [_utter(menu, lang, ticket_texts.spoken(lang, "number_refused"))])
         response.redirect(_url("voice.number", tries=_tries() + 1, **common))
         return twiml(response)
-    response, gather = _choice(_url("voice.number_confirm", number=e164, **common))
+    action = _url("voice.number_confirm", number=e164, tries=_tries(), **common)
+    response, gather = _choice(action)
     spoken = ticket_texts.spoken(lang, "confirm_number", number=read_back(e164, lang))
     _speak(gather, [_utter(menu, lang, spoken)])
     return twiml(response)
@@ -559,8 +564,8 @@ def number_confirm() -> Response:
     common = {"v": _arg("v"), "lang": _arg("lang"), "service": _arg("service")}
     if request.form.get("Digits") == "1":
         response.redirect(_url("voice.callback", number=_arg("number", ""), **common))
-    else:
-        response.redirect(_url("voice.number", **common))
+    else:  # start again, one try fewer: "2" forever must not keep the caller here
+        response.redirect(_url("voice.number", tries=_tries() + 1, **common))
     return twiml(response)
 
 

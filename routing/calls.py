@@ -6,6 +6,8 @@ because Twilio may retry a webhook.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -61,7 +63,9 @@ def finish(
     record.outcome = outcome
     record.outcome_node = node
     record.outcome_detail = detail or None
-    record.ended_at = utcnow()
+    # A queued call is still going: it is counted among the callers waiting until it ends.
+    if outcome != "queued":
+        record.ended_at = utcnow()
 
 
 def last_node(session: Session, record: CallRecord) -> str | None:
@@ -73,8 +77,14 @@ def last_node(session: Session, record: CallRecord) -> str | None:
     )
 
 
+# A queued call with no news for this long (no <Enqueue action>, no final status) is not
+# counted as waiting any more: the estimate must not grow from reports that never came.
+STALE_QUEUED = timedelta(hours=2)
+
+
 def waiting(session: Session, service: str) -> int:
-    """Callers now in the service's queue (queued, call not ended)."""
+    """Callers now in the service's queue: queued, not yet out of the queue (the <Enqueue
+    action> sets queue_seconds) and the call not ended."""
     return (
         session.scalar(
             select(func.count())
@@ -82,7 +92,9 @@ def waiting(session: Session, service: str) -> int:
             .where(
                 CallRecord.outcome == "queued",
                 CallRecord.outcome_node == service,
+                CallRecord.queue_seconds.is_(None),
                 CallRecord.ended_at.is_(None),
+                CallRecord.started_at > utcnow() - STALE_QUEUED,
             )
         )
         or 0

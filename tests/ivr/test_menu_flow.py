@@ -17,7 +17,7 @@ from callbacks.models import Ticket
 from irisline.db import Database
 from irisline.settings import Settings
 from ivr import create_app
-from routing import versions
+from routing import calls, versions
 from routing.menu import default_menu_text
 from routing.models import CallRecord
 from routing.validation import check_menu_text
@@ -383,3 +383,43 @@ def test_random_callers_always_get_twiml_and_end(sqlite_twilio: Twilio) -> None:
         else:
             raise AssertionError(f"call {n} did not end: {call.heard()}")
     assert longest < 60
+
+
+def test_a_failing_queue_offers_call_back_or_voicemail_and_never_requeues(
+    twilio: Twilio, at: Any, database: Database
+) -> None:
+    with database.session() as session:
+        create_agent(session, "anna", ["mobility"], ["en"])
+    call = Call(twilio)
+    call.press("3")
+    call.press("3")
+    call.follow()
+    enqueue = call.root.find("Enqueue")
+    assert enqueue is not None
+    call.root = parse_twiml(
+        twilio.post(enqueue.get("action") or "", {**call.params, "QueueResult": "queue-full"})
+    )
+    assert "To leave a message, press 2" in call.heard()
+    call.press()  # silence: the last try, so on to voicemail rather than the full queue again
+    call.follow()
+    assert call.root.find("Record") is not None
+
+
+def test_callers_in_the_queue_count_in_the_wait_estimate(
+    twilio: Twilio, at: Any, database: Database
+) -> None:
+    with database.session() as session:
+        create_agent(session, "anna", ["mobility"], ["en"])
+    first = Call(twilio, sid="CA" + "1" * 32)
+    first.press("3")
+    first.press("3")
+    first.follow()
+    with database.session() as session:
+        assert calls.waiting(session, "mobility") == 1
+    enqueue = first.root.find("Enqueue")
+    assert enqueue is not None
+    twilio.post(
+        enqueue.get("action") or "", {**first.params, "QueueResult": "bridged", "QueueTime": "30"}
+    )
+    with database.session() as session:
+        assert calls.waiting(session, "mobility") == 0

@@ -11,7 +11,7 @@ from rq import Queue
 from sqlalchemy import select
 
 from callbacks import dialling
-from callbacks.models import Attempt, Ticket
+from callbacks.models import Attempt, SurveyResponse, Ticket
 from callbacks.tickets import CallbackRequest, request_callback
 from irisline.db import Database
 
@@ -122,6 +122,11 @@ def test_human_is_queued_for_an_agent(app: Any, twilio: Twilio) -> None:
     survey = parse_twiml(twilio.post(action, {"QueueResult": "bridged"}))
     gather = survey.find("Gather")
     assert gather is not None and "1" in (says(gather)[0][0])
+    # The score is kept although the provider hasn't reported the call completed yet.
+    parse_twiml(twilio.post(gather.get("action") or "", {"Digits": "4"}))
+    with app.extensions["irisline.db"].session() as session:
+        scores = [(r.score, r.channel) for r in session.scalars(select(SurveyResponse))]
+    assert scores == [(4, "dtmf")]
     nothing = parse_twiml(twilio.post(action, {"QueueResult": "hangup"}))
     assert nothing.find("Gather") is None
 

@@ -79,6 +79,27 @@ def test_closed_window_schedules_the_ticket_for_its_opening(database: Database) 
         assert ticket is not None and (ticket.status, ticket.due_at) == ("scheduled", opens)
 
 
+def test_window_closing_while_waiting_for_the_pacer_stops_the_dial(database: Database) -> None:
+    opens = utcnow() + timedelta(hours=15)
+    closed = {"now": False}
+
+    class SlowPacer:
+        def acquire(self) -> bool:
+            closed["now"] = True  # the window ends while this caller waits for a token
+            return True
+
+    def window(ticket: Any, now: Any) -> Any:
+        return opens if closed["now"] else None
+
+    ticket_id = _ticket(database)
+    fake = Fake()
+    outcome = dialling.dial(database, ticket_id, fake, window=window, pacer=SlowPacer())
+    assert fake.calls == [] and outcome.retry_at == opens
+    with database.session() as session:
+        ticket = session.get(Ticket, ticket_id)
+        assert ticket is not None and (ticket.status, ticket.due_at) == ("scheduled", opens)
+
+
 def test_provider_throttling_backs_off_without_using_an_attempt(database: Database) -> None:
     ticket_id = _ticket(database)
     delays = []
