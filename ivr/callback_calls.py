@@ -18,6 +18,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from callbacks import dialling
 from callbacks.models import Attempt, Ticket
 from callbacks.states import Status
+from callbacks.texts import spoken_reference
 from callbacks.tickets import find_by_reference, get_ticket
 from irisline.errors import NotFound
 from workers.queues import enqueue_notifications, schedule_dial
@@ -127,7 +128,7 @@ def callback_answer() -> Response:
             ticket = find_by_reference(session, reference)
             lang, service = ticket.language, ticket.service
     response = VoiceResponse()
-    spoken = prompts.spoken_reference(reference)
+    spoken = spoken_reference(reference)
     if dialling.is_machine(answered_by):
         _say(response, lang, text(lang, "machine", ref=spoken))
         response.hangup()
@@ -162,7 +163,7 @@ def callback_agent() -> Response:
         text(
             agent_lang,
             "whisper",
-            ref=prompts.spoken_reference(ticket.reference),
+            ref=spoken_reference(ticket.reference),
             service=ticket.service,
             language=language_name(agent_lang, ticket.language),
             when=when,
@@ -192,7 +193,7 @@ def callback_citizen() -> Response:
     _attempt, ticket = _attempt_and_ticket(request.args.get("attempt", ""))
     response = VoiceResponse()
     lang = ticket.language
-    _say(response, lang, text(lang, "connect", ref=prompts.spoken_reference(ticket.reference)))
+    _say(response, lang, text(lang, "connect", ref=spoken_reference(ticket.reference)))
     return twiml(response)
 
 

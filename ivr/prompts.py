@@ -69,8 +69,3 @@ def text(language: str, key: str, **values: str) -> str:
 
 def tag(language: str) -> str:
     return TAGS.get(language, TAGS[DEFAULT_LANGUAGE])
-
-
-def spoken_reference(reference: str) -> str:
-    """Digit by digit, so that a text-to-speech voice doesn't read a large number."""
-    return " ".join(reference)

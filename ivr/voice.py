@@ -174,7 +174,7 @@ def incoming() -> Response:
 
 def _existing_ticket_prompt(menu: Menu, version_id: int | None, lang: str, ref: str) -> Response:
     response, gather = _choice(_url("voice.existing", v=version_id, lang=lang, ref=ref))
-    text = ticket_texts.spoken(lang, "existing_ticket", ref=prompts.spoken_reference(ref))
+    text = ticket_texts.spoken(lang, "existing_ticket", ref=ticket_texts.spoken_reference(ref))
     _speak(gather, [_utter(menu, lang, text)])
     return twiml(response)
 
@@ -503,7 +503,7 @@ def callback() -> Response:
             response.redirect(_url("voice.number", **common))
             return twiml(response)
         ticket = submission.ticket
-        ref = prompts.spoken_reference(ticket.reference)
+        ref = ticket_texts.spoken_reference(ticket.reference)
         if submission.created:
             when = ticket_texts.when(lang, submission.window)
             _say(response, menu, lang, "registered", ref=ref, when=when)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .problems import MenuError, Problem
-from .yamldoc import Report, join, parse_yaml, type_name
+from .yamldoc import Report, join, parse_yaml, read_text_file, type_name
 
 TARGET_KINDS = ("goto", "service", "voicemail", "callback", "transfer", "hangup", "language")
 TERMINAL_KINDS = ("service", "voicemail", "callback", "transfer", "hangup")
@@ -270,13 +270,8 @@ def read_menu(text: str, source: str = "menu.yaml") -> tuple[Menu | None, list[P
 
 
 def read_menu_file(path: str | Path) -> tuple[Menu | None, list[Problem]]:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return None, [Problem(str(path), None, None, f"can't read the file: {reason}")]
-    return read_menu(text, str(path))
+    text, problems = read_text_file(path)
+    return (None, problems) if text is None else read_menu(text, str(path))
 
 
 def default_menu_text() -> str:

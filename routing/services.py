@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 
 from .problems import MenuError, Problem
-from .yamldoc import Report, join, parse_yaml, type_name
+from .yamldoc import Report, join, parse_yaml, read_text_file, type_name
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DAY_MINUTES = 24 * 60
@@ -151,13 +151,8 @@ def read_services(
 
 
 def read_services_file(path: str | Path) -> tuple[ServiceDirectory | None, list[Problem]]:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return None, [Problem(str(path), None, None, f"can't read the file: {reason}")]
-    return read_services(text, str(path))
+    text, problems = read_text_file(path)
+    return (None, problems) if text is None else read_services(text, str(path))
 
 
 def default_services_text() -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -42,6 +43,15 @@ def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
 # Dates stay text until the reader parses them: PyYAML raises a bare ValueError on 2025-02-30,
 # and turns "2025-03-30 02:30" into a naive datetime, both of which we'd rather explain.
 _StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+
+
+def read_text_file(path: str | Path) -> tuple[str | None, list[Problem]]:
+    """A menu or directory file's text, or the one problem saying why it can't be read."""
+    try:
+        return Path(path).read_text(encoding="utf-8"), []
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return None, [Problem(str(path), None, None, f"can't read the file: {reason}")]
 
 
 def parse_yaml(text: str, report: Report) -> Any:
